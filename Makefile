@@ -5,7 +5,8 @@
 #   make test       every test (cmocka), ending with "N passed, N failed"
 #   make test-san   the same suite built with AddressSanitizer + UBSan
 #   make bench      speed figures, one "name: value unit" line each
-#   make debug      the debugger on the hello guest
+#   make debug      the hello guest, traced instruction by instruction
+#   make docs       regenerate the ISA table's sections of docs/isa.md
 #   make install    tools into $(DESTDIR)$(PREFIX)/bin
 #   make clean
 #
@@ -71,7 +72,7 @@ CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
 CURSES_LIBS  = $(shell pkg-config --libs ncurses 2>/dev/null || echo -lncurses)
 LIBS_tzdbg   = $(CURSES_LIBS) -lreadline
 
-.PHONY: all run test test-san bench debug install clean check-docs deps
+.PHONY: all run test test-san bench debug install clean check-docs docs deps
 all: $(BINS) $(GUESTS)
 
 deps: $(DEPS_STAMP)
@@ -134,6 +135,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o) $(
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
 
 test: all $(TESTS)
+	@sh mk/check-docs.sh $(BUILD)
 	@sh tests/run.sh $(BUILD)
 
 test-san:
@@ -141,6 +143,10 @@ test-san:
 
 check-docs: all
 	@sh mk/check-docs.sh $(BUILD)
+
+# Rewrite the generated sections of docs/isa.md from the ISA table.
+docs: all
+	@sh mk/update-docs.sh $(BUILD)
 
 # ---- the main job -------------------------------------------------------
 run: all

@@ -475,6 +475,13 @@ static inline void pg32_store32(uint8_t *p, uint32_t v)
  * A segment's bytes go to [load address, load address + file size); the
  * rest up to memory size is zero.  Segments may not overlap each other,
  * the trap area below PG32_TRAP_AREA_END, or the header's own tables.
+ * Symbol names are unique and spelled as assembler labels
+ * ([A-Za-z_][A-Za-z0-9_]*); each symbol lies inside a segment or at its
+ * very end, so every image can be disassembled and assembled back.
+ *
+ * An image owns its memory: each segment's data and each symbol's name
+ * come from malloc and img_free frees them.  img_write lays the file out
+ * one canonical way (tables, then segment data in order; symbols by value).
  * ==================================================================== */
 #define IMG_MAGIC   0x32334750u /* "PG32" */
 #define IMG_VERSION 1u
