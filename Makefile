@@ -167,4 +167,7 @@ install: all
 clean:
 	rm -rf build build-san
 
+# Keep intermediate objects between runs.
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

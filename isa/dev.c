@@ -106,26 +106,31 @@ static void disk_start(struct dev_bus *bus, uint32_t cmd, uint64_t now)
 {
 	if (bus->disk_status == DISK_STATUS_BUSY)
 		return; /* a command while busy is ignored */
+	/* Latch the transfer: writing the registers while it is busy sets up
+	 * the next one and does not redirect the DMA in flight. */
 	bus->disk_cmd = cmd;
+	bus->xfer_sector = bus->disk_sector;
+	bus->xfer_addr = bus->disk_addr;
+	bus->xfer_count = bus->disk_count;
 	bus->disk_status = DISK_STATUS_BUSY;
 	bus->disk_done_at = now + DISK_LATENCY_BASE +
-	                    (uint64_t)DISK_LATENCY_PER_SECTOR * bus->disk_count;
+	                    (uint64_t)DISK_LATENCY_PER_SECTOR * bus->xfer_count;
 }
 
 /* Carry out the transfer at its completion time: DMA between the disk and
  * physical memory, every byte of it bounds-checked first. */
 static uint32_t disk_finish(struct dev_bus *bus, uint8_t *mem, uint32_t mem_size)
 {
-	uint64_t bytes = (uint64_t)bus->disk_count * DISK_SECTOR_BYTES;
+	uint64_t bytes = (uint64_t)bus->xfer_count * DISK_SECTOR_BYTES;
 	bool ok = bus->disk_fd >= 0 &&
 	          (bus->disk_cmd == DISK_CMD_READ || bus->disk_cmd == DISK_CMD_WRITE) &&
-	          (uint64_t)bus->disk_sector + bus->disk_count <= bus->disk_sectors &&
-	          (uint64_t)bus->disk_addr + bytes <= mem_size;
+	          (uint64_t)bus->xfer_sector + bus->xfer_count <= bus->disk_sectors &&
+	          (uint64_t)bus->xfer_addr + bytes <= mem_size;
 	if (ok && bytes > 0) {
-		off_t off = (off_t)bus->disk_sector * DISK_SECTOR_BYTES;
+		off_t off = (off_t)bus->xfer_sector * DISK_SECTOR_BYTES;
 		ssize_t n = bus->disk_cmd == DISK_CMD_READ
-		                    ? pread(bus->disk_fd, mem + bus->disk_addr, (size_t)bytes, off)
-		                    : pwrite(bus->disk_fd, mem + bus->disk_addr, (size_t)bytes, off);
+		                    ? pread(bus->disk_fd, mem + bus->xfer_addr, (size_t)bytes, off)
+		                    : pwrite(bus->disk_fd, mem + bus->xfer_addr, (size_t)bytes, off);
 		ok = n == (ssize_t)bytes;
 	}
 	bus->disk_status = ok ? DISK_STATUS_DONE : DISK_STATUS_ERROR;

@@ -355,6 +355,8 @@ struct dev_bus {
 	int disk_fd;                /* -1: no disk */
 	uint32_t disk_sectors;
 	uint32_t disk_sector, disk_addr, disk_count, disk_status, disk_cmd;
+	/* the transfer in flight, latched from the registers by its command */
+	uint32_t xfer_sector, xfer_addr, xfer_count;
 	uint64_t disk_done_at;      /* clock value at which the transfer ends */
 	/* power */
 	bool powered_off;
