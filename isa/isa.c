@@ -294,8 +294,10 @@ int isa_variant_parse(const char *text, isa_variant *out, char *msg, size_t msgl
 		}
 		v |= ISA_VARIANT_BIT(op);
 		p += n;
-		if (*p == ',')
-			p++;
+		if (*p == ',' && *++p == '\0') {
+			snprintf(msg, msglen, "trailing comma in ISA variant '%s'", text);
+			return PG32_EARG;
+		}
 	}
 	if (v == 0) {
 		snprintf(msg, msglen, "empty instruction list in ISA variant '%s'", text);
