@@ -1,0 +1,3 @@
+; .endm with no .macro open.
+	nop
+	.endm

@@ -1,0 +1,2 @@
+; Part of include_cycle.s: includes cycle_b.s.
+	.include "cycle_b.s"

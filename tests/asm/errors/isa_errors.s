@@ -1,0 +1,6 @@
+; .isa: an unknown variant, a missing one, a conflict.
+	.isa sorta
+	.isa
+	.isa well
+	.isa ill
+	nop

@@ -1,0 +1,24 @@
+; More errors than the limit (20): the assembler stops.
+	bogus0
+	bogus1
+	bogus2
+	bogus3
+	bogus4
+	bogus5
+	bogus6
+	bogus7
+	bogus8
+	bogus9
+	bogus10
+	bogus11
+	bogus12
+	bogus13
+	bogus14
+	bogus15
+	bogus16
+	bogus17
+	bogus18
+	bogus19
+	bogus20
+	bogus21
+	bogus22
