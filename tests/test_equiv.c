@@ -1,0 +1,288 @@
+/*
+ * test_equiv.c -- Popek and Goldberg's equivalence property, tested: the
+ * checker (vmm/check.c) runs programs on the bare machine and under the
+ * monitor and compares everything they can observe.
+ *
+ *   - RANDOM_PROGRAMS random programs (vmm/randprog.c), with varied quanta,
+ *     a disk for some, console input for some, other guests beside some.
+ *     The base seed is printed (PG32_TEST_SEED replays it); a divergence is
+ *     shrunk to a small program and printed with its seed.
+ *   - every guests/NAME.s, assembled in process (skipped with a message when
+ *     the assembler is not in the tree).
+ *   - the checker itself: under the ill-behaved variant a system-mode srr
+ *     really diverges, and the checker must find the very instruction, and
+ *     the shrinker must cut the program down around it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pg32_test.h"
+#include "vmm.h"
+
+#if defined(__has_include)
+#if __has_include("asm.h")
+#include "asm.h"
+#define HAVE_ASM 1
+#endif
+#endif
+
+#define RANDOM_PROGRAMS 10000
+#define RANDOM_LIMIT 20000u     /* instructions per random program */
+#define DEFAULT_SEED 1
+#define DISK_SECTORS 8u
+#define GUESTS_DIR "guests"
+#define PATH_LEN 512
+#define MSG 512
+#define SHRUNK_MAX 12u          /* a shrunk ill program keeps at most this many */
+#define GUEST_LIMIT 10000000u   /* instructions, for a shipped guest that never ends */
+
+static const char random_input[] = "input bytes\n";
+
+/* A small disk with a byte pattern, for the programs that get one. */
+static void make_disk(char *path, size_t len)
+{
+	snprintf(path, len, "%s/test_equiv_disk_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	for (uint32_t i = 0; i < DISK_SECTORS * DISK_SECTOR_BYTES; i++) {
+		uint8_t b = (uint8_t)(i * 7 + 3);
+		assert_int_equal(write(fd, &b, 1), 1);
+	}
+	close(fd);
+}
+
+/* Print a diverging program, shrunk, with its seed; then fail. */
+static void report_divergence(struct vmm_randprog *rp, const struct vmm_check_config *cfg)
+{
+	struct vmm_check_config c = *cfg;
+	uint32_t before = rp->ninsn;
+	uint32_t left = vmm_rand_shrink(rp, &c);
+	c.first_divergence = true;
+	struct vmm_check_result res;
+	char msg[MSG], line[MSG + VMM_CHECK_WHAT];
+	assert_int_equal(vmm_check(&rp->img, &c, &res, msg, sizeof msg), 0);
+	vmm_check_format(&res, line, sizeof line);
+	printf("seed %llu diverges (quantum %llu, disk %s, input %s, %zu beside); shrunk from %u to "
+	       "%u instructions:\n  %s\n", (unsigned long long)rp->seed,
+	       (unsigned long long)cfg->quantum, cfg->disk_path ? "yes" : "no",
+	       cfg->input_len ? "yes" : "no", cfg->nbeside, before, left, line);
+	vmm_rand_print(rp, stdout);
+	fail_msg("random program %llu is not equivalent", (unsigned long long)rp->seed);
+}
+
+/* RANDOM_PROGRAMS random programs, each equivalent on both machines. */
+static void test_equiv_random_programs(void **state)
+{
+	(void)state;
+	static const uint64_t quanta[] = { 1, 2, 7, 64, 1000, VMM_QUANTUM_DEFAULT };
+	const char *env = getenv("PG32_TEST_SEED");
+	uint64_t base = env ? strtoull(env, NULL, 0) : DEFAULT_SEED;
+	printf("test_equiv_random_programs: seeds %llu..%llu (set PG32_TEST_SEED to replay)\n",
+	       (unsigned long long)base, (unsigned long long)(base + RANDOM_PROGRAMS - 1));
+	char disk[PATH_LEN];
+	make_disk(disk, sizeof disk);
+	unsigned ends[VMM_KILLED + 1] = { 0 };
+	for (uint64_t i = 0; i < RANDOM_PROGRAMS; i++) {
+		struct vmm_randprog rp, other;
+		assert_int_equal(vmm_rand_generate(base + i, &rp), 0);
+		const struct image *beside[1];
+		struct vmm_check_config cfg = {
+			.mem_size = rp.mem_size, .max_instructions = RANDOM_LIMIT,
+			.quantum = quanta[i % (sizeof quanta / sizeof quanta[0])],
+		};
+		if (i % 8 == 3)
+			cfg.disk_path = disk;
+		if (i % 8 == 5) {
+			cfg.input = (const uint8_t *)random_input;
+			cfg.input_len = sizeof random_input - 1;
+		}
+		bool with_other = i % 16 == 7;
+		if (with_other) {
+			assert_int_equal(vmm_rand_generate(~(base + i), &other), 0);
+			beside[0] = &other.img;
+			cfg.beside = beside;
+			cfg.nbeside = 1;
+		}
+		struct vmm_check_result res;
+		char msg[MSG];
+		if (vmm_check(&rp.img, &cfg, &res, msg, sizeof msg) != 0)
+			fail_msg("seed %llu: %s", (unsigned long long)(base + i), msg);
+		if (!res.equivalent)
+			report_divergence(&rp, &cfg);
+		ends[res.end]++;
+		if (with_other)
+			vmm_rand_free(&other);
+		vmm_rand_free(&rp);
+	}
+	unlink(disk);
+	printf("test_equiv_random_programs: all equivalent; endings: %u power-off, %u halted, "
+	       "%u limit, %u trap loop\n", ends[VMM_POWEROFF], ends[VMM_HALTED], ends[VMM_LIMIT],
+	       ends[VMM_TRAP_LOOP]);
+	/* The generator must reach every ending, or it tests too little. */
+	for (int e = VMM_POWEROFF; e <= VMM_TRAP_LOOP; e++)
+		assert_true(ends[e] > 0);
+}
+
+/* Every guest in guests/ is equivalent on both machines (with its .input
+ * file as console input when there is one, and its .disk file as the disk,
+ * or else a small patterned disk, so that disk guests move data). */
+static void test_equiv_shipped_guests(void **state)
+{
+	(void)state;
+#ifndef HAVE_ASM
+	printf("test_equiv_shipped_guests: skipped: no assembler (asm/asm.h) in this tree\n");
+#else
+	DIR *d = opendir(GUESTS_DIR);
+	if (!d) {
+		printf("test_equiv_shipped_guests: skipped: no %s/ directory here\n", GUESTS_DIR);
+		return;
+	}
+	char any_disk[PATH_LEN];
+	make_disk(any_disk, sizeof any_disk);
+	unsigned checked = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n < 3 || strcmp(e->d_name + n - 2, ".s") != 0)
+			continue;
+		char path[PATH_LEN], input_path[PATH_LEN], disk_path[PATH_LEN], msg[MSG];
+		char line[MSG + VMM_CHECK_WHAT];
+		snprintf(path, sizeof path, "%s/%s", GUESTS_DIR, e->d_name);
+		snprintf(input_path, sizeof input_path, "%s/%.*s.input", GUESTS_DIR, (int)(n - 2),
+		         e->d_name);
+		snprintf(disk_path, sizeof disk_path, "%s/%.*s.disk", GUESTS_DIR, (int)(n - 2),
+		         e->d_name);
+		const char *dirs[] = { GUESTS_DIR };
+		struct asm_options opt = { .include_dirs = dirs, .ninclude_dirs = 1 };
+		struct image img;
+		if (asm_assemble_file(path, &opt, &img, stderr) != 0)
+			fail_msg("%s does not assemble", path);
+		uint8_t *input = NULL;
+		size_t input_len = 0;
+		if (access(input_path, R_OK) == 0)
+			assert_int_equal(pg32_read_file(input_path, 1u << 20, &input, &input_len, msg,
+			                                sizeof msg), 0);
+		struct vmm_check_config cfg = { .variant = img.variant, .input = input,
+		                                .input_len = input_len, .first_divergence = true,
+		                                .max_instructions = GUEST_LIMIT,
+		                                .disk_path = access(disk_path, R_OK) == 0 ? disk_path
+		                                                                          : any_disk };
+		struct vmm_check_result res;
+		assert_int_equal(vmm_check(&img, &cfg, &res, msg, sizeof msg), 0);
+		vmm_check_format(&res, line, sizeof line);
+		printf("test_equiv_shipped_guests: %s: %s\n", path, line);
+		if (!res.equivalent)
+			fail_msg("%s: %s", path, line);
+		checked++;
+		free(input);
+		img_free(&img);
+	}
+	closedir(d);
+	unlink(any_disk);
+	printf("test_equiv_shipped_guests: %u guests checked\n", checked);
+#endif
+}
+
+/* Under ill:srr a system-mode srr runs unprivileged and reads the REAL R:
+ * the checker finds the divergence at the instruction after the srr and
+ * names the register. */
+static void test_checker_finds_first_divergence(void **state)
+{
+	(void)state;
+	struct pt_prog p;
+	pt_prog_init(&p, PT_MEM_SIZE);
+	for (int i = 0; i < 50; i++)
+		pt_op(&p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	uint32_t at = pt_op(&p, ISA_OP_SRR, PT_R3, PT_R4, 0, 0); /* the 51st instruction */
+	for (int i = 0; i < 50; i++)
+		pt_op(&p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&p, ISA_OP_OUT, PT_R1, 0, 0, PORT_POWER_OFF);
+	struct pt_image pi;
+	pt_image_of(&pi, &p, PG32_LOAD_ADDR);
+	char msg[MSG], line[MSG + VMM_CHECK_WHAT];
+	struct vmm_check_config cfg = { .mem_size = p.size, .first_divergence = true };
+	assert_int_equal(isa_variant_parse("ill:srr", &cfg.variant, msg, sizeof msg), 0);
+	struct vmm_check_result res;
+	assert_int_equal(vmm_check(&pi.img, &cfg, &res, msg, sizeof msg), 0);
+	vmm_check_format(&res, line, sizeof line);
+	printf("test_checker_finds_first_divergence: %s\n", line);
+	assert_false(res.equivalent);
+	assert_int_equal(res.diverged_at, 51);
+	assert_int_equal(res.pc, at);
+	assert_non_null(strstr(res.what, "r3"));
+	/* The well-behaved variant: the same program is equivalent. */
+	cfg.variant = ISA_VARIANT_WELL;
+	assert_int_equal(vmm_check(&pi.img, &cfg, &res, msg, sizeof msg), 0);
+	assert_true(res.equivalent);
+	pt_prog_free(&p);
+}
+
+/* A random program with a system-mode srr patched in diverges under
+ * ill:srr; the shrinker cuts it to a handful of instructions that still
+ * diverge, and prints them. */
+static void test_checker_shrinks_a_divergence(void **state)
+{
+	(void)state;
+	struct vmm_randprog rp;
+	uint64_t seed = 12345;
+	assert_int_equal(vmm_rand_generate(seed, &rp), 0);
+	/* Put srr right after the prologue (the 9th instruction of the code),
+	 * which runs in system mode with R = (0, size) ... whose real R the
+	 * monitor moved elsewhere in the host memory. */
+	uint32_t i;
+	for (i = 0; i < rp.ninsn && rp.insn_addr[i] != PG32_LOAD_ADDR; i++)
+		;
+	assert_true(i + 9 < rp.ninsn);
+	pg32_store32(rp.mem + rp.insn_addr[i + 9], pt_enc(ISA_OP_SRR, PT_R3, PT_R4, 0, 0));
+	char msg[MSG];
+	struct vmm_check_config cfg = { .mem_size = rp.mem_size, .max_instructions = RANDOM_LIMIT };
+	assert_int_equal(isa_variant_parse("ill:srr", &cfg.variant, msg, sizeof msg), 0);
+	struct vmm_check_result res;
+	assert_int_equal(vmm_check(&rp.img, &cfg, &res, msg, sizeof msg), 0);
+	assert_false(res.equivalent);
+	uint32_t left = vmm_rand_shrink(&rp, &cfg);
+	printf("test_checker_shrinks_a_divergence: seed %llu shrunk to %u instructions\n",
+	       (unsigned long long)seed, left);
+	vmm_rand_print(&rp, stdout);
+	assert_true(left >= 1 && left <= SHRUNK_MAX);
+	assert_int_equal(vmm_check(&rp.img, &cfg, &res, msg, sizeof msg), 0);
+	assert_false(res.equivalent);
+	vmm_rand_free(&rp);
+}
+
+/* The generator is a function of the seed alone. */
+static void test_randprog_deterministic(void **state)
+{
+	(void)state;
+	struct vmm_randprog a, b, c;
+	assert_int_equal(vmm_rand_generate(99, &a), 0);
+	assert_int_equal(vmm_rand_generate(99, &b), 0);
+	assert_int_equal(vmm_rand_generate(100, &c), 0);
+	assert_memory_equal(a.mem, b.mem, a.mem_size);
+	assert_int_equal(a.ninsn, b.ninsn);
+	assert_true(memcmp(a.mem, c.mem, a.mem_size) != 0);
+	vmm_rand_free(&a);
+	vmm_rand_free(&b);
+	vmm_rand_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_randprog_deterministic),
+		cmocka_unit_test(test_checker_finds_first_divergence),
+		cmocka_unit_test(test_checker_shrinks_a_divergence),
+		cmocka_unit_test(test_equiv_shipped_guests),
+		cmocka_unit_test(test_equiv_random_programs),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

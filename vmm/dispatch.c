@@ -1,0 +1,170 @@
+/*
+ * dispatch.c -- the dispatcher: the monitor's trap path.
+ *
+ * vmm_run_slice() runs one guest for one time slice.  It is the bare-machine
+ * runner (isa/bare.c) and the CPU's between-instructions loop (isa/cpu.c)
+ * written once more, for a virtual machine: the same instruction limit, the
+ * same device and interrupt checks in the same order, the same halt and
+ * trap-loop rules.  That sameness is what makes the guest's run equal to its
+ * bare run (the equivalence property), so keep the two in step.
+ *
+ * Each trap the real CPU reports goes to vmm_dispatch(), which reads top to
+ * bottom like xv6's trap.c:
+ *
+ *   1. a privileged instruction in virtual system mode: the guest's bare
+ *      machine would have run it, so the monitor runs it for the guest, by
+ *      interpretation (interp.c), and the guest goes on;
+ *   2. anything else the CPU reports (a privileged instruction in virtual
+ *      user mode, a fault, svc, brk, hcall) is what the guest would have
+ *      taken on its bare machine: reflect it (reflect.c);
+ *   3. anything else is impossible: kill the guest, never the monitor.
+ *
+ * Virtual interrupts do not come from the CPU (it has no devices under the
+ * monitor): the virtual devices raise them (vdev.c), and they are taken
+ * between instructions, here, exactly where the bare CPU takes them.
+ */
+#include "vmm.h"
+
+
+void vmm_kill(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t, const char *why)
+{
+	if (t)
+		snprintf(g->why, sizeof g->why, "%s: cause %u (%s) at pc=0x%08x detail=0x%08x", why,
+		         t->cause, pg32_trap_name(t->cause), t->insn_pc, t->detail);
+	else
+		snprintf(g->why, sizeof g->why, "%s at pc=0x%08x", why, g->vm.pc);
+	g->end = VMM_KILLED;
+	vmm_vdev_flush(g);
+	if (v->log)
+		fprintf(v->log, "monitor: guest %s killed after %llu instructions: %s\n", g->name,
+		        (unsigned long long)g->vm.clock, g->why);
+}
+
+static void guest_end(struct vmm_guest *g, enum vmm_end end)
+{
+	g->end = end;
+	vmm_vdev_flush(g);
+}
+
+enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t)
+{
+	if (t->cause == TRAP_NONE || t->cause >= TRAP_NCAUSES) {
+		vmm_kill(v, g, t, "the CPU reported an unknown trap");
+		return VMM_NEXT_STOP;
+	}
+	g->stats.traps[t->cause]++;
+
+	/* 1. Privileged instruction, guest in virtual system mode: emulate. */
+	if (t->cause == TRAP_PRIV && (g->vm.status & PSW_S)) {
+		struct cpu_trap fault;
+		switch (vmm_interp(v, g, t, &fault)) {
+		case VMM_INTERP_DONE:
+			g->stats.emulated++;
+			return VMM_NEXT_RESUME;
+		case VMM_INTERP_FAULT:
+			/* It faults on the guest's machine too (lpsw from outside
+			 * its R, say): the guest takes that fault instead. */
+			return vmm_reflect(v, g, &fault);
+		case VMM_INTERP_BAD:
+			break;
+		}
+		vmm_kill(v, g, t, "no interpreter routine for this privileged instruction");
+		return VMM_NEXT_STOP;
+	}
+
+	/* 2. A trap the guest takes on its own machine: reflect it. */
+	if (!pg32_trap_is_interrupt(t->cause))
+		return vmm_reflect(v, g, t);
+
+	/* 3. The real CPU has no devices here: an interrupt cannot happen. */
+	vmm_kill(v, g, t, "unexpected interrupt from the real CPU");
+	return VMM_NEXT_STOP;
+}
+
+/* Run g on the real CPU until a trap has been delivered into it, it ended,
+ * or the time slice (*left) or its instruction limit is spent.  The mirror
+ * of cpu_run's outer loop (isa/cpu.c), with the virtual devices. */
+static void run_until_delivery(struct vmm *v, struct vmm_guest *g, uint64_t *left)
+{
+	struct cpu *vm = &g->vm;
+	for (;;) {
+		/* ---- between instructions: devices, interrupts, halt ---- */
+		vm->irq_pending |= vmm_vdev_tick(v, g);
+		if (g->dev.powered_off) {
+			guest_end(g, VMM_POWEROFF);
+			return;
+		}
+		if ((vm->status & PSW_IE) && vm->irq_pending) {
+			vmm_reflect_interrupt(v, g);
+			return;
+		}
+		uint64_t ev = vmm_vdev_next_event(g);
+		if (vm->waiting) {
+			if (!(vm->status & PSW_IE) || ev == VMM_NEVER) {
+				guest_end(g, VMM_HALTED);
+				return;
+			}
+			/* Idle: the guest's clock jumps to its next device event.
+			 * This costs no time slice: nothing runs. */
+			uint64_t to = ev < g->limit ? ev : g->limit;
+			g->stats.idle += to - vm->clock;
+			vm->clock = to;
+			if (vm->clock >= g->limit)
+				return;
+			continue;
+		}
+		if (vm->clock >= g->limit || *left == 0)
+			return;
+
+		/* ---- run directly, up to the next virtual device event ---- */
+		uint64_t stop = ev < g->limit ? ev : g->limit;
+		uint64_t budget = stop - vm->clock < *left ? stop - vm->clock : *left;
+		uint64_t before = vm->clock;
+		vmm_world_load(v, g);
+		struct cpu_exit ex = cpu_run(&v->cpu, budget);
+		vmm_world_save(v, g);
+		uint64_t ran = vm->clock - before;
+		g->stats.direct += ran;
+		*left -= ran < *left ? ran : *left;
+
+		switch (ex.stop) {
+		case CPU_STOP_BUDGET:
+			continue;
+		case CPU_STOP_TRAP:
+			break;
+		case CPU_STOP_HALT:
+		case CPU_STOP_POWEROFF:
+			/* Only system mode halts and only a bus powers off: the real
+			 * CPU runs in user mode without a bus. */
+			vmm_kill(v, g, NULL, "the real CPU stopped in user mode");
+			return;
+		}
+		switch (vmm_dispatch(v, g, &ex.trap)) {
+		case VMM_NEXT_RESUME:
+			/* Emulated: one retired instruction, like any other.  Then on
+			 * to the device and interrupt checks, as cpu.c does after an
+			 * instruction that may change IE or R. */
+			if (*left)
+				(*left)--;
+			continue;
+		case VMM_NEXT_DELIVERED:
+		case VMM_NEXT_STOP:
+			return;
+		}
+	}
+}
+
+void vmm_run_slice(struct vmm *v, struct vmm_guest *g, uint64_t quantum)
+{
+	uint64_t left = quantum;
+	g->stats.slices++;
+	while (g->end == VMM_RUNNING && left > 0) {
+		/* bare_run checks the instruction limit between runs of the CPU:
+		 * after a delivered trap and at the end of a budget. */
+		if (g->vm.clock >= g->limit) {
+			guest_end(g, VMM_LIMIT);
+			return;
+		}
+		run_until_delivery(v, g, &left);
+	}
+}

@@ -1,0 +1,57 @@
+/*
+ * reflect.c -- reflection: deliver a trap into the guest.
+ *
+ * A trap the guest would have taken on its bare machine (a user program's
+ * svc, a bounds violation inside the guest, a privileged instruction in
+ * virtual user mode, a virtual timer interrupt) is delivered by the same
+ * PSW swap the hardware does, in the guest's memory, with its VIRTUAL PSW:
+ * the old PSW, cause and detail go to the guest's physical 0x00..0x17, the
+ * new PSW comes from its 0x20.  The swap is defined once, by
+ * cpu_deliver_trap() in isa/cpu.c, applied here to the guest's virtual
+ * machine (a struct cpu whose memory is the guest's region and whose
+ * status and R are the virtual ones).  The new virtual R is composed with
+ * the region the next time the guest runs.
+ */
+#include "vmm.h"
+
+enum vmm_next vmm_reflect(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t)
+{
+	(void)v;
+	struct cpu *vm = &g->vm;
+	/* bare_run's rule: traps delivered with no instruction retired in
+	 * between (a new PSW that faults at once) end the machine, before the
+	 * last one is delivered. */
+	g->no_progress = vm->clock == g->last_delivery ? g->no_progress + 1 : 0;
+	g->last_delivery = vm->clock;
+	if (g->no_progress >= BARE_MAX_TRAPS_WITHOUT_PROGRESS) {
+		g->end = VMM_TRAP_LOOP;
+		vmm_vdev_flush(g);
+		return VMM_NEXT_STOP;
+	}
+	if (pg32_trap_is_interrupt(t->cause))
+		g->stats.interrupts++;
+	else
+		g->stats.reflected++;
+	cpu_deliver_trap(vm, t);
+	return VMM_NEXT_DELIVERED;
+}
+
+enum vmm_next vmm_reflect_interrupt(struct vmm *v, struct vmm_guest *g)
+{
+	struct cpu *vm = &g->vm;
+	/* As take_interrupt in cpu.c: the timer first, then the disk; the
+	 * saved pc is the next instruction to run. */
+	struct cpu_trap t = { .pc = vm->pc, .insn_pc = vm->pc };
+	if (vm->irq_pending & IRQ_TIMER) {
+		vm->irq_pending &= ~IRQ_TIMER;
+		t.cause = TRAP_TIMER;
+		t.detail = (uint32_t)vm->clock;
+	} else {
+		vm->irq_pending &= ~IRQ_DISK;
+		t.cause = TRAP_DISK;
+		t.detail = g->dev.disk_status;
+	}
+	vm->waiting = false;
+	g->stats.traps[t.cause]++;
+	return vmm_reflect(v, g, &t);
+}

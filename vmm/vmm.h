@@ -1,0 +1,394 @@
+/*
+ * vmm.h -- the public interface of vmm/: the trapeze monitor.
+ *
+ * A trap-and-emulate virtual machine monitor on Popek and Goldberg's model.
+ * Every guest runs in REAL user mode on the simulated CPU (isa/cpu.c); the
+ * monitor keeps the guest's VIRTUAL PSW (virtual mode, virtual interrupt
+ * enable, virtual R) and gives the CPU the composition of the guest's R with
+ * the guest's allocation.  The CPU never calls the monitor: cpu_run() returns
+ * every trap, and the monitor, written in C, stands where the code at the
+ * real trap vector would stand.
+ *
+ * The parts, each in the file named as in the literature:
+ *
+ *   vmm.c       the monitor's life cycle, the scheduler loop and the world
+ *               switch (loading the real CPU with a guest, and back)
+ *   dispatch.c  the dispatcher: receives every trap and routes it
+ *   alloc.c     the allocator: memory regions, minidisks, CPU time
+ *   interp.c    one interpreter routine per privileged instruction
+ *   reflect.c   reflection: a trap delivered into the guest by the PSW swap
+ *   vdev.c      virtual devices: console, timer, disk, power
+ *   stats.c     the per-guest figures (efficiency, traps by cause)
+ *   check.c     the equivalence checker (bare machine vs monitor)
+ *   randprog.c  random PG32 programs for the checker
+ *
+ * ====================================================================
+ * Composition of relocation.  A guest's "physical memory" is its region
+ * [rbase, rbase + rsize) of the host memory; the guest believes it owns
+ * addresses [0, rsize).  Its own R = (vbase, vbound) maps its virtual
+ * addresses into that memory.  The real CPU runs it with
+ *
+ *     real base  = rbase + vbase
+ *     real bound = min(vbound, rsize - vbase)      (0 if vbase >= rsize)
+ *
+ *   the guest's virtual      the guest's "physical"        host memory
+ *   addresses (its R)        memory = its region          (v->host_mem)
+ *                                                        0 +-----------+
+ *                                                          | guest 0   |
+ *                            0 +-------------+   rbase --> +-----------+
+ *                              | trap words  |             | guest g   |
+ *                              |             |             |           |
+ *      0 +-----------+  vbase  +-------------+ <-------->  +-----------+ <- real base
+ *        |     a ----|-------> |  vbase + a -|-----------> |  rbase +  |
+ *        |           |         |             |             | vbase + a |
+ * vbound +-----------+  vbase  +-------------+ <-------->  +-----------+ <- real base
+ *                     + vbound |             |             |           |  + real bound
+ *                        rsize +-------------+             +-----------+ <- rbase + rsize
+ *                                                          | guest g+1 |
+ *
+ * (Here vbound < rsize - vbase; when the guest's bound reaches past its
+ * memory, the real bound stops at the end of the region instead.)
+ *
+ * An access of n bytes at virtual a is legal on the guest's bare machine
+ * iff a + n <= vbound and vbase + a + n <= rsize; under the composed R iff
+ * a + n <= min(vbound, rsize - vbase) (and rbase + vbase + a + n <= host
+ * size, which then always holds).  These are the same condition: the guest
+ * sees exactly its bare machine, and can never reach outside its region.
+ * ==================================================================== */
+#ifndef VMM_H
+#define VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pg32.h"
+
+/* ---- settings and their defaults -------------------------------------- */
+#define VMM_HOST_MEM_DEFAULT (64u << 20)  /* host memory the guests are carved from */
+#define VMM_QUANTUM_DEFAULT 10000u        /* instructions per time slice */
+#define VMM_REGION_ALIGN 4096u            /* guest regions start on this boundary */
+#define VMM_CONSOLE_CAP_DEFAULT (1u << 20) /* console bytes per guest before cutting */
+#define VMM_CONSOLE_LINE 256u             /* longest prefixed line held back */
+#define VMM_NAME_MAX 48u                  /* guest names, NUL included */
+#define VMM_WHY_MAX 192u                  /* the reason a guest was killed */
+#define VMM_NEVER UINT64_MAX              /* no virtual device event pending */
+#define VMM_NO_LIMIT UINT64_MAX           /* no instruction limit */
+#define VMM_KIB_SHIFT 10                  /* bytes >> this = KiB, in messages */
+
+/* Exit status of tzvmm for a guest the monitor killed (an unexpected
+ * situation); the other endings use PG32_EXIT_* like tzrun. */
+#define VMM_EXIT_KILLED 6
+/* Exit status of tzvmm --check when the runs differ. */
+#define VMM_EXIT_DIVERGED 1
+
+/* How a guest ended. */
+enum vmm_end {
+	VMM_RUNNING = 0,  /* not ended */
+	VMM_POWEROFF,     /* wrote the power port: only this guest stops */
+	VMM_HALTED,       /* halt with interrupts off or nothing to wait for */
+	VMM_LIMIT,        /* its --max-instructions reached */
+	VMM_TRAP_LOOP,    /* BARE_MAX_TRAPS_WITHOUT_PROGRESS traps, no progress */
+	VMM_KILLED,       /* the monitor met something unexpected */
+};
+/* "power-off", "halted", ... */
+const char *vmm_end_name(enum vmm_end e);
+
+/* A guest's share of the host memory: host physical [base, base + size). */
+struct vmm_region {
+	uint32_t base, size;
+};
+
+/* A VM/370 minidisk: sectors [first, first + count) of the host disk.
+ * attached: the monitor has a disk (a guest without one sees the bare
+ * machine's "no disk": every transfer ends in error). */
+struct vmm_minidisk {
+	uint32_t first, count;
+	bool attached;
+};
+
+/* The virtual devices of one guest.  Same registers and timing as the bare
+ * machine's (isa/dev.c); "physical" addresses are offsets in the guest's
+ * region and sectors are sectors of its minidisk. */
+struct vmm_vdev {
+	/* console */
+	FILE *out;                     /* NULL: output is discarded */
+	bool prefix;                   /* "[name] " at each line start */
+	uint64_t cap;                  /* bytes before cutting (0: no cap) */
+	uint64_t written;              /* bytes the guest wrote (kept or not) */
+	bool cut;                      /* the cap was reached */
+	char line[VMM_CONSOLE_LINE];   /* prefix mode: the line so far */
+	size_t line_len;
+	const uint8_t *input;          /* console input (shared, read-only) */
+	size_t input_len, input_pos;
+	/* interval timer: counts this guest's own retired instructions */
+	uint32_t timer_period;
+	uint64_t timer_next;
+	/* disk */
+	uint32_t disk_sector, disk_addr, disk_count, disk_status, disk_cmd;
+	uint32_t xfer_sector, xfer_addr, xfer_count; /* latched by the command */
+	uint64_t disk_done_at;
+	/* power */
+	bool powered_off;
+	uint32_t exit_code;
+};
+
+/* Figures per guest (Popek and Goldberg's efficiency, measured). */
+struct vmm_stats {
+	uint64_t direct;               /* instructions the real CPU retired */
+	uint64_t emulated;             /* privileged instructions interpreted */
+	uint64_t idle;                 /* clock skipped while halted, waiting */
+	uint64_t traps[TRAP_NCAUSES];  /* traps received, by cause (incl. virtual interrupts) */
+	uint64_t reflected;            /* traps from the CPU delivered into the guest */
+	uint64_t interrupts;           /* virtual interrupts delivered */
+	uint64_t slices;               /* time slices it was given */
+};
+
+/* One guest: the virtual machine it sees, and what the monitor keeps on it. */
+struct vmm_guest {
+	char name[VMM_NAME_MAX];
+	unsigned id;                   /* position in the monitor, from 0 */
+	/* The virtual machine exactly as the guest's bare machine would hold
+	 * it: registers, pc, the VIRTUAL status (mode, IE, flags), the VIRTUAL
+	 * R, the guest's own clock and pending virtual interrupts; mem is the
+	 * guest's region and mem_size its memory size.  It never runs itself:
+	 * the real CPU runs it (see the world switch in vmm.c). */
+	struct cpu vm;
+	struct vmm_region region;
+	struct vmm_minidisk disk;
+	struct vmm_vdev dev;
+	struct vmm_stats stats;
+	uint64_t limit;                /* clock at which it stops (VMM_NO_LIMIT) */
+	enum vmm_end end;
+	/* bare_run's trap-loop rule, kept per guest across time slices */
+	unsigned no_progress;
+	uint64_t last_delivery;
+	char why[VMM_WHY_MAX];         /* VMM_KILLED: what happened */
+};
+
+/* The monitor.  No globals: several monitors may live in one process. */
+struct vmm {
+	struct cpu cpu;                /* THE real CPU; bus NULL: no real devices */
+	uint8_t *host_mem;
+	uint32_t host_mem_size;
+	struct vmm_region *used;       /* allocated regions, sorted by base */
+	unsigned nused;
+	struct vmm_guest **guests;
+	unsigned nguests, guests_cap;
+	uint64_t quantum;
+	int disk_fd;                   /* -1: no disk */
+	uint32_t disk_sectors;         /* size of the host disk */
+	uint32_t disk_next;            /* first sector not yet given out */
+	FILE *log;                     /* monitor messages (NULL: none) */
+	size_t own_bytes;              /* the monitor's heap beyond guest RAM */
+};
+
+/* ---- the monitor: life cycle (vmm.c) ----------------------------------- */
+
+struct vmm_config {
+	uint32_t host_mem;             /* 0: VMM_HOST_MEM_DEFAULT */
+	uint64_t quantum;              /* 0: VMM_QUANTUM_DEFAULT */
+	const char *disk_path;         /* NULL: no disk */
+	FILE *log;                     /* where "guest killed" and notes go */
+};
+
+/* Create a monitor with cfg (NULL: all defaults).  Returns 0 and *out, or a
+ * PG32_E* code with a one-line message (unusable disk, no memory). */
+int vmm_create(struct vmm **out, const struct vmm_config *cfg, char *msg, size_t msglen);
+/* Free the monitor and every guest (flushing their consoles). */
+void vmm_destroy(struct vmm *v);
+
+struct vmm_guest_config {
+	const char *name;              /* console prefix and stats name */
+	const struct image *img;
+	uint32_t mem_size;             /* 0: PG32_MEM_DEFAULT */
+	isa_variant variant;
+	const uint8_t *input;          /* console input, kept alive by the caller */
+	size_t input_len;
+	uint32_t disk_sectors;         /* minidisk size (0: no disk) */
+	uint64_t max_instructions;     /* 0: no limit */
+	FILE *console;                 /* NULL: output discarded */
+	bool prefix;                   /* prefix each line with "[name] " */
+	uint64_t console_cap;          /* 0: no cap */
+};
+
+/* Add a guest: allocate its region and minidisk, place the image, reset its
+ * virtual machine at the entry in virtual system mode.  Returns 0 and
+ * *out (may be NULL), or a PG32_E* code with a message (does not fit in the
+ * host memory or disk, image does not fit its memory). */
+int vmm_add_guest(struct vmm *v, const struct vmm_guest_config *gc, struct vmm_guest **out,
+                  char *msg, size_t msglen);
+
+/* Run every guest, round robin, until all have ended. */
+void vmm_run(struct vmm *v);
+
+/* tzvmm's exit status: with one guest, its power-off code or PG32_EXIT_* /
+ * VMM_EXIT_KILLED; with several, 0 if all powered off with 0, else the
+ * first non-zero status in guest order. */
+int vmm_exit_status(const struct vmm *v);
+int vmm_guest_exit_status(const struct vmm_guest *g);
+
+/* The world switch.  Load the real CPU with g (its registers and pc, real
+ * USER mode with g's flags and IE, R composed with g's region), and save
+ * the real CPU back into g's virtual machine. */
+void vmm_world_load(struct vmm *v, const struct vmm_guest *g);
+void vmm_world_save(struct vmm *v, struct vmm_guest *g);
+
+/* ---- the allocator (alloc.c) ------------------------------------------ */
+
+/* Carve a region of size bytes (aligned to VMM_REGION_ALIGN) out of the
+ * host memory, first fit, zeroed.  PG32_ENOMEM with a message saying how
+ * much is free when it does not fit. */
+int vmm_alloc_region(struct vmm *v, uint32_t size, struct vmm_region *out, char *msg,
+                     size_t msglen);
+void vmm_free_region(struct vmm *v, const struct vmm_region *r);
+/* Carve count sectors out of the host disk.  PG32_ENOMEM if they do not
+ * fit (or there is no disk and count > 0). */
+int vmm_alloc_minidisk(struct vmm *v, uint32_t count, struct vmm_minidisk *out, char *msg,
+                       size_t msglen);
+/* The real R for virtual R (vbase, vbound) in region r: see the diagram. */
+void vmm_compose_r(const struct vmm_region *r, uint32_t vbase, uint32_t vbound,
+                   uint32_t *real_base, uint32_t *real_bound);
+/* CPU time: the next running guest after `after` in round-robin order
+ * (after = NULL: the first), or NULL when every guest has ended. */
+struct vmm_guest *vmm_alloc_next_guest(const struct vmm *v, const struct vmm_guest *after);
+
+/* ---- the dispatcher (dispatch.c) --------------------------------------- */
+
+/* What the guest does after a trap has been handled. */
+enum vmm_next {
+	VMM_NEXT_RESUME,    /* emulated: go on as if the instruction ran directly */
+	VMM_NEXT_DELIVERED, /* a trap was delivered into the guest (reflected) */
+	VMM_NEXT_STOP,      /* the guest has ended */
+};
+
+/* Run g for one time slice of at most quantum instructions (retired and
+ * emulated), or until it ends.  Mirrors bare_run: the same instruction
+ * limit, trap-loop and halt rules, per guest. */
+void vmm_run_slice(struct vmm *v, struct vmm_guest *g, uint64_t quantum);
+/* Route one trap the real CPU reported while running g. */
+enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t);
+/* End g because of something unexpected; print cause, pc and detail on the
+ * monitor's log.  The other guests go on. */
+void vmm_kill(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t, const char *why);
+
+/* ---- interpreter routines (interp.c) ----------------------------------- */
+
+enum vmm_interp_result {
+	VMM_INTERP_DONE,    /* emulated: the instruction retired (clock + 1) */
+	VMM_INTERP_FAULT,   /* it faults on the guest's machine: reflect *fault */
+	VMM_INTERP_BAD,     /* not a privileged instruction we know: kill */
+};
+/* Emulate the privileged instruction of trap t (cause TRAP_PRIV, word
+ * t->insn as the CPU fetched it) against g's VIRTUAL state, as the bare
+ * machine would run it in system mode. */
+enum vmm_interp_result vmm_interp(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                                  struct cpu_trap *fault);
+/* Is there an interpreter routine for opcode op? */
+bool vmm_interp_covers(unsigned op);
+
+/* ---- reflection (reflect.c) -------------------------------------------- */
+
+/* Deliver t into g by the PSW swap, in g's memory, with its virtual PSW
+ * (cpu_deliver_trap on g's virtual machine).  Applies bare_run's trap-loop
+ * rule first: VMM_NEXT_STOP if g ended with VMM_TRAP_LOOP instead. */
+enum vmm_next vmm_reflect(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t);
+/* Take g's highest-priority pending virtual interrupt (timer before disk)
+ * and deliver it.  Only when virtual IE = 1 and one is pending. */
+enum vmm_next vmm_reflect_interrupt(struct vmm *v, struct vmm_guest *g);
+
+/* ---- virtual devices (vdev.c) ----------------------------------------- */
+
+void vmm_vdev_init(struct vmm_vdev *d, FILE *out, bool prefix, uint64_t cap);
+/* Port I/O of g at its clock value now (this instruction retired). */
+uint32_t vmm_vdev_in(struct vmm *v, struct vmm_guest *g, uint32_t port, uint64_t now);
+void vmm_vdev_out(struct vmm *v, struct vmm_guest *g, uint32_t port, uint32_t value,
+                  uint64_t now);
+/* Clock value of g's next virtual device event, or VMM_NEVER. */
+uint64_t vmm_vdev_next_event(const struct vmm_guest *g);
+/* Carry out g's device events due at its clock; returns IRQ_* bits. */
+uint32_t vmm_vdev_tick(struct vmm *v, struct vmm_guest *g);
+/* Write out a pending partial console line (at guest end). */
+void vmm_vdev_flush(struct vmm_guest *g);
+
+/* ---- figures (stats.c) ------------------------------------------------- */
+
+/* direct / (direct + emulated); 1 when nothing ran. */
+double vmm_efficiency(const struct vmm_stats *s);
+/* A table on out, one row per guest, then traps by cause. */
+void vmm_print_stats(const struct vmm *v, FILE *out);
+/* The same as one JSON object. */
+void vmm_write_stats_json(const struct vmm *v, FILE *out);
+
+/* ---- the equivalence checker (check.c) -------------------------------- */
+
+#define VMM_CHECK_LIMIT_DEFAULT 100000000ull /* instructions, when none given */
+#define VMM_CHECK_WHAT 384u
+
+struct vmm_check_config {
+	uint32_t mem_size;             /* 0: PG32_MEM_DEFAULT */
+	isa_variant variant;
+	const uint8_t *input;
+	size_t input_len;
+	const char *disk_path;         /* copied, so neither run changes it */
+	uint64_t max_instructions;     /* 0: VMM_CHECK_LIMIT_DEFAULT */
+	uint64_t quantum;              /* 0: VMM_QUANTUM_DEFAULT */
+	/* Other guests run beside the checked one in the same monitor; its
+	 * result must not depend on them. */
+	const struct image *const *beside;
+	size_t nbeside;
+	bool first_divergence;         /* search the first differing instruction */
+};
+
+struct vmm_check_result {
+	bool equivalent;
+	uint64_t clock;                /* final clock (bare machine) */
+	enum vmm_end end;              /* how the bare run ended, as a vmm_end */
+	uint32_t exit_code;
+	/* When not equivalent: where they first differ (with first_divergence,
+	 * else at the end), the bare machine's pc there, and what differs. */
+	uint64_t diverged_at;
+	uint32_t pc;
+	char what[VMM_CHECK_WHAT];
+};
+
+/* Run img on the bare machine and under the monitor and compare console
+ * output, registers, PSW (through the VM map), clock, pending interrupts,
+ * devices, the whole memory and the disk.  Returns 0 with *res filled, or
+ * a PG32_E* code with a message when a run could not even start. */
+int vmm_check(const struct image *img, const struct vmm_check_config *cfg,
+              struct vmm_check_result *res, char *msg, size_t msglen);
+/* One line: "equivalent (N instructions, ended by ...)" or the divergence. */
+void vmm_check_format(const struct vmm_check_result *res, char *buf, size_t len);
+
+/* ---- random programs (randprog.c) -------------------------------------- */
+
+#define VMM_RAND_MEM 0x2000u           /* memory of a random program */
+
+/* A random program: the guest's whole initial memory (trap words zero; the
+ * program installs its own handler) and where its generated instructions
+ * are, so a divergence can be shrunk by turning them into nops. */
+struct vmm_randprog {
+	uint64_t seed;
+	uint32_t mem_size, entry;
+	uint8_t *mem;
+	uint32_t *insn_addr;           /* addresses of the random instructions */
+	uint32_t ninsn;
+	struct img_segment seg;        /* img points into mem: do not img_free */
+	struct image img;
+};
+
+/* Generate the program of seed into *p.  Returns 0 or PG32_ENOMEM. */
+int vmm_rand_generate(uint64_t seed, struct vmm_randprog *p);
+/* Refresh p->img after p->mem changed (it always describes all of mem). */
+void vmm_rand_image(struct vmm_randprog *p);
+void vmm_rand_free(struct vmm_randprog *p);
+/* Shrink a diverging program: replace random instructions by nop, one at a
+ * time, keeping each change while vmm_check still says "not equivalent".
+ * Returns the number of instructions left. */
+uint32_t vmm_rand_shrink(struct vmm_randprog *p, const struct vmm_check_config *cfg);
+/* Print the non-nop random instructions of p, disassembled. */
+void vmm_rand_print(const struct vmm_randprog *p, FILE *out);
+
+#endif /* VMM_H */
