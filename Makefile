@@ -149,8 +149,10 @@ docs: all
 	@sh mk/update-docs.sh $(BUILD)
 
 # ---- the main job -------------------------------------------------------
+# Four guests side by side under one monitor, then its stats table.
+RUN_GUESTS := hello minikernel minikernel usermode
 run: all
-	$(BUILD)/bin/tzrun $(BUILD)/guests/hello.img
+	$(BUILD)/bin/tzvmm --stats $(RUN_GUESTS:%=$(BUILD)/guests/%.img)
 
 debug: all
 	$(BUILD)/bin/tzrun --trace $(BUILD)/guests/hello.img

@@ -19,5 +19,7 @@ int main(int argc, char **argv)
 	const char *build = argc > 1 ? argv[1] : "build";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_isa(build);
+	bench_asm();
+	bench_vmm(build);
 	return 0;
 }
