@@ -71,6 +71,7 @@ void dev_close(struct dev_bus *bus)
 	if (bus->disk_fd >= 0)
 		close(bus->disk_fd);
 	bus->disk_fd = -1;
+	bus->disk_sectors = 0; /* DISK_SECTORS reads 0: no disk */
 }
 
 /* ---- console ----------------------------------------------------------- */
