@@ -247,7 +247,7 @@ void asm_error_late(struct asm_ctx *a, const struct asm_loc *loc, const char *fm
 {
 	va_list ap;
 	va_start(ap, fmt);
-	asm_vdiag(a, ASM_ERROR, ASM_PASS2, loc, fmt, ap);
+	asm_vdiag(a, ASM_ERROR, ASM_FINAL, loc, fmt, ap);
 	va_end(ap);
 }
 
@@ -255,7 +255,7 @@ void asm_warning_late(struct asm_ctx *a, const struct asm_loc *loc, const char *
 {
 	va_list ap;
 	va_start(ap, fmt);
-	asm_vdiag(a, ASM_WARNING, ASM_PASS2, loc, fmt, ap);
+	asm_vdiag(a, ASM_WARNING, ASM_FINAL, loc, fmt, ap);
 	va_end(ap);
 }
 

@@ -406,7 +406,7 @@ enum asm_severity { ASM_ERROR, ASM_WARNING, ASM_NOTE, ASM_FATAL };
 /* When a diagnostic is due: structural ones in pass 1, value ones in the
  * final pass (every pass computes them; this keeps them from printing
  * twice). */
-enum asm_when { ASM_PASS1, ASM_PASS2 };
+enum asm_when { ASM_PASS1, ASM_FINAL };
 
 /* Print one diagnostic: "file:line:col: error: message", the source line,
  * a caret under loc; then notes for the macro calls it came through.  loc
@@ -415,8 +415,10 @@ enum asm_when { ASM_PASS1, ASM_PASS2 };
  * printed only if the diagnostic before it was. */
 void asm_vdiag(struct asm_ctx *a, enum asm_severity sev, enum asm_when when,
                const struct asm_loc *loc, const char *fmt, va_list ap);
+/* An error about structure, reported in pass 1. */
 void asm_error(struct asm_ctx *a, const struct asm_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* An error or a warning about values, reported in the final pass. */
 void asm_error_late(struct asm_ctx *a, const struct asm_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void asm_warning_late(struct asm_ctx *a, const struct asm_loc *loc, const char *fmt, ...)
@@ -425,6 +427,7 @@ void asm_warning_late(struct asm_ctx *a, const struct asm_loc *loc, const char *
  * would only echo it, are not reported. */
 void asm_error_lex(struct asm_ctx *a, const struct asm_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A note to the diagnostic just made (printed only if that one was). */
 void asm_note(struct asm_ctx *a, const struct asm_loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A fatal error: reported (in any pass), and the assembly stops. */
@@ -445,13 +448,15 @@ size_t asm_edit_distance(const char *a, size_t na, const char *b, size_t nb, siz
 
 /* ---- asm.c (driver) ----------------------------------------------------- */
 
-/* Parse one source to its end (lexer.l runs the scanner and parser). */
+/* Assemble one source to its end (a file, an include, an expansion);
+ * reports the .if it leaves open. */
 void asm_parse_source(struct asm_ctx *a, struct asm_src *src);
+/* lexer.l: run a scanner and the parser over src; yyparse's result. */
 int asm_lex_parse(struct asm_ctx *a, struct asm_src *src);
 /* A new source owned by the context (text is kept, not copied). */
 struct asm_src *asm_src_new(struct asm_ctx *a, enum asm_src_kind kind, const char *name,
                             size_t name_len, const char *text, size_t len);
-/* .include "path" */
+/* .include: op is the file name (a string); loc the directive. */
 void asm_include(struct asm_ctx *a, const struct asm_operand *op, const struct asm_loc *loc);
 /* Grow *arr (of *cap elements of size sz) to hold at least need; false:
  * out of memory (reported). */
@@ -468,8 +473,10 @@ enum asm_binop {
 };
 enum asm_unop { ASM_OP_NEG, ASM_OP_NOT, ASM_OP_LNOT, ASM_OP_PLUS };
 
+/* The terms and operators of expressions (loc: the symbol, or the
+ * operator, for problems found there). */
 struct asm_value asm_val_number(int64_t v);
-struct asm_value asm_val_pc(const struct asm_ctx *a);
+struct asm_value asm_val_pc(const struct asm_ctx *a); /* "." */
 struct asm_value asm_val_symbol(struct asm_ctx *a, struct asm_slice name, const struct asm_loc *loc);
 struct asm_value asm_val_local(struct asm_ctx *a, struct asm_slice ref, const struct asm_loc *loc);
 struct asm_value asm_val_unary(enum asm_unop op, struct asm_value x);
@@ -496,7 +503,9 @@ size_t asm_unescape(const char *p, size_t n, uint8_t *out, size_t cap, size_t *b
 
 /* ---- asm_sym.c ------------------------------------------------------ */
 
+/* Define the predefined constants (PORT_*, TRAP_*, PSW_*, ...). */
 void asm_sym_init_builtins(struct asm_ctx *a);
+/* The symbol of that name, or NULL. */
 struct asm_sym *asm_sym_find(const struct asm_ctx *a, const char *name, size_t len);
 /* Find or create (undefined) a symbol; NULL: out of memory. */
 struct asm_sym *asm_sym_intern(struct asm_ctx *a, const char *name, size_t len);
@@ -504,9 +513,11 @@ struct asm_sym *asm_sym_intern(struct asm_ctx *a, const char *name, size_t len);
 void asm_label(struct asm_ctx *a, struct asm_slice name, const struct asm_loc *loc);
 /* Define local label N at the pc. */
 void asm_local_label(struct asm_ctx *a, int64_t n, const struct asm_loc *loc);
+/* Local label N's record (created if asked; NULL if absent or no memory). */
 struct asm_local *asm_local_get(struct asm_ctx *a, int64_t n, bool create);
-/* .equ */
+/* .equ NAME, VALUE with the operands as parsed. */
 void asm_equ(struct asm_ctx *a, const struct asm_operand *name, const struct asm_operand *val);
+/* Start a pass (symbols keep their values); free everything at the end. */
 void asm_sym_pass_begin(struct asm_ctx *a);
 void asm_sym_free(struct asm_ctx *a);
 /* Closest symbol name to name, for "did you mean". */
@@ -514,6 +525,7 @@ const char *asm_sym_suggest(const struct asm_ctx *a, const char *name, size_t le
 
 /* ---- asm_stmt.c -------------------------------------------------------- */
 
+/* The mnemonics: every opcode of the ISA table, then the pseudos. */
 void asm_mnem_init(struct asm_ctx *a);
 /* Operands, collected as the parser reduces them. */
 void asm_op_reg(struct asm_ctx *a, unsigned reg, const struct asm_loc *loc);
@@ -529,7 +541,10 @@ void asm_syntax_error(struct asm_ctx *a, const struct asm_loc *loc, const char *
 void asm_missing_comma(struct asm_ctx *a, const struct asm_loc *loc);
 /* The statement of a line, with the operands collected. */
 void asm_statement(struct asm_ctx *a, struct asm_slice mnemonic, const struct asm_loc *loc);
+/* A directive with the operands collected: dir, or if ASM_DIR_UNKNOWN the
+ * directive that name (".word") spells. */
 void asm_directive(struct asm_ctx *a, int dir, struct asm_slice name, const struct asm_loc *loc);
+/* .isa with the rest of its line (empty: none given). */
 void asm_isa_directive(struct asm_ctx *a, struct asm_slice spec, const struct asm_loc *loc);
 /* End of a line: the listing, and the operand list is reset. */
 void asm_line_end(struct asm_ctx *a, const struct asm_loc *loc);
@@ -544,21 +559,28 @@ enum asm_emit_kind { ASM_EMIT_CODE, ASM_EMIT_WORDS, ASM_EMIT_BYTES };
  * copies of fill. */
 void asm_emit(struct asm_ctx *a, const uint8_t *bytes, size_t n, uint8_t fill,
               enum asm_emit_kind kind, const struct asm_loc *loc);
+/* Start a pass: the pc at PG32_LOAD_ADDR, no bytes; free everything. */
 void asm_stmt_pass_begin(struct asm_ctx *a);
 void asm_stmt_free(struct asm_ctx *a);
-/* Does name (lower case) name an instruction or pseudo-instruction? */
+/* The instruction or pseudo-instruction name spells (any case), or NULL. */
 const struct asm_mnem *asm_mnem_find(const struct asm_ctx *a, const char *name, size_t len);
 
 /* ---- asm_macro.c ------------------------------------------------------ */
 
+/* A macro definition: its header (the parameters were collected before),
+ * a header with a syntax error (the body is read and dropped), each
+ * parameter, each body line. */
 void asm_macro_begin(struct asm_ctx *a, struct asm_slice name, const struct asm_loc *loc);
 void asm_macro_begin_bad(struct asm_ctx *a, const struct asm_loc *loc);
 void asm_macro_param(struct asm_ctx *a, struct asm_slice name, const struct asm_loc *loc);
 void asm_macro_line(struct asm_ctx *a, struct asm_slice line, const struct asm_loc *loc);
 /* unterminated: the scanner hit the end of the source before .endm. */
 void asm_macro_end(struct asm_ctx *a, bool unterminated, const struct asm_loc *loc);
+/* The macro of that name defined so far in this pass, or NULL. */
 struct asm_macro *asm_macro_find(const struct asm_ctx *a, const char *name, size_t len);
+/* Call m with the operands collected as arguments; loc: the call. */
 void asm_macro_expand(struct asm_ctx *a, struct asm_macro *m, const struct asm_loc *loc);
+/* .if (operand collected), .else, .endif. */
 void asm_cond_if(struct asm_ctx *a, const struct asm_loc *loc);
 void asm_cond_else(struct asm_ctx *a, const struct asm_loc *loc);
 void asm_cond_endif(struct asm_ctx *a, const struct asm_loc *loc);
@@ -566,6 +588,7 @@ void asm_cond_endif(struct asm_ctx *a, const struct asm_loc *loc);
 bool asm_cond_skipping(const struct asm_ctx *a);
 /* Report every .if opened since base and left open at the end of a source. */
 void asm_cond_close(struct asm_ctx *a, size_t base);
+/* Start a pass: no macros, no open .if; free the macros. */
 void asm_macro_pass_begin(struct asm_ctx *a);
 void asm_macro_free(struct asm_ctx *a);
 

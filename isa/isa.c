@@ -286,10 +286,14 @@ int isa_variant_parse(const char *text, isa_variant *out, char *msg, size_t msgl
 		name[n] = '\0';
 		enum isa_opcode op = isa_lookup(name);
 		if (op == ISA_OP_UNDEFINED || isa_table[op].ill == ISA_ILL_NONE) {
-			char all[64];
-			isa_variant_format(isa_variant_all_ill(), all, sizeof all);
+			char all[64] = "";
+			size_t used = 0;
+			for (unsigned k = 1; k < ISA_NOPS && used < sizeof all; k++)
+				if (isa_table[k].ill != ISA_ILL_NONE)
+					used += (size_t)snprintf(all + used, sizeof all - used, "%s%s",
+					                         used ? "," : "", isa_table[k].mnemonic);
 			snprintf(msg, msglen, "'%s' is not a critical instruction (they are: %s)", name,
-			         all + sizeof ill_prefix - 1);
+			         all);
 			return PG32_EARG;
 		}
 		v |= ISA_VARIANT_BIT(op);

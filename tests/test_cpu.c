@@ -1267,6 +1267,11 @@ static void test_variant_parse_errors(void **state)
 		assert_true(strlen(msg) > 0);
 		assert_true(v == 0x5A5A);
 	}
+	/* A non-critical name is answered with the list of critical ones. */
+	char msg[MSG_LEN] = "";
+	isa_variant v = 0;
+	assert_int_equal(isa_variant_parse("ill:add", &v, msg, sizeof msg), PG32_EARG);
+	assert_non_null(strstr(msg, "they are: srr,rdpsw,wrfl,rtu)"));
 }
 
 /* isa_variant_format into buffers of every size up to the text's: always
