@@ -39,7 +39,8 @@ void dev_set_input_stream(struct dev_bus *bus, FILE *stream)
 	bus->input_eof = false;
 }
 
-int dev_attach_disk(struct dev_bus *bus, const char *path, char *msg, size_t msglen)
+int dev_open_disk_file(const char *path, int *fd_out, uint32_t *sectors, char *msg,
+                       size_t msglen)
 {
 	int fd = open(path, O_RDWR);
 	if (fd < 0) {
@@ -59,10 +60,22 @@ int dev_attach_disk(struct dev_bus *bus, const char *path, char *msg, size_t msg
 		close(fd);
 		return PG32_EFORMAT;
 	}
+	*fd_out = fd;
+	*sectors = (uint32_t)(sb.st_size / DISK_SECTOR_BYTES);
+	return 0;
+}
+
+int dev_attach_disk(struct dev_bus *bus, const char *path, char *msg, size_t msglen)
+{
+	int fd;
+	uint32_t sectors;
+	int err = dev_open_disk_file(path, &fd, &sectors, msg, msglen);
+	if (err)
+		return err;
 	if (bus->disk_fd >= 0)
 		close(bus->disk_fd);
 	bus->disk_fd = fd;
-	bus->disk_sectors = (uint32_t)(sb.st_size / DISK_SECTOR_BYTES);
+	bus->disk_sectors = sectors;
 	return 0;
 }
 

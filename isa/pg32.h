@@ -368,6 +368,11 @@ void dev_init(struct dev_bus *bus, FILE *console_out);
 /* Console input from a buffer the caller keeps alive, or from a stream. */
 void dev_set_input(struct dev_bus *bus, const uint8_t *bytes, size_t len);
 void dev_set_input_stream(struct dev_bus *bus, FILE *stream);
+/* Open a disk image file read-write and check that it is a regular file
+ * of a whole number of sectors: *fd and *sectors are set.  Returns 0 or
+ * PG32_EIO / PG32_EFORMAT with a message naming the path. */
+int dev_open_disk_file(const char *path, int *fd, uint32_t *sectors, char *msg,
+                       size_t msglen);
 /* Attach a disk image file (its size must be a multiple of the sector
  * size).  Returns 0 or PG32_EIO / PG32_EFORMAT with a message. */
 int dev_attach_disk(struct dev_bus *bus, const char *path, char *msg, size_t msglen);

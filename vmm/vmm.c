@@ -11,11 +11,8 @@
  */
 #include "vmm.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 const char *vmm_end_name(enum vmm_end e)
@@ -26,31 +23,6 @@ const char *vmm_end_name(enum vmm_end e)
 		[VMM_TRAP_LOOP] = "trap-loop", [VMM_KILLED] = "killed",
 	};
 	return (unsigned)e < sizeof names / sizeof names[0] ? names[e] : "?";
-}
-
-static int open_disk(struct vmm *v, const char *path, char *msg, size_t msglen)
-{
-	int fd = open(path, O_RDWR);
-	if (fd < 0) {
-		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-		return PG32_EIO;
-	}
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		snprintf(msg, msglen, "%s: not a regular file", path);
-		close(fd);
-		return PG32_EIO;
-	}
-	if (sb.st_size % DISK_SECTOR_BYTES != 0 ||
-	    sb.st_size / DISK_SECTOR_BYTES > (off_t)UINT32_MAX) {
-		snprintf(msg, msglen, "%s: size %lld is not a whole number of %u-byte sectors", path,
-		         (long long)sb.st_size, DISK_SECTOR_BYTES);
-		close(fd);
-		return PG32_EFORMAT;
-	}
-	v->disk_fd = fd;
-	v->disk_sectors = (uint32_t)(sb.st_size / DISK_SECTOR_BYTES);
-	return 0;
 }
 
 int vmm_create(struct vmm **out, const struct vmm_config *cfg, char *msg, size_t msglen)
@@ -84,7 +56,7 @@ int vmm_create(struct vmm **out, const struct vmm_config *cfg, char *msg, size_t
 		return PG32_ENOMEM;
 	}
 	if (cfg->disk_path) {
-		int err = open_disk(v, cfg->disk_path, msg, msglen);
+		int err = dev_open_disk_file(cfg->disk_path, &v->disk_fd, &v->disk_sectors, msg, msglen);
 		if (err) {
 			free(v->host_mem);
 			free(v);
