@@ -142,6 +142,8 @@ struct run_opts {
 	const char *input;
 	uint64_t quantum;
 	uint64_t max;
+	vmm_event_fn on_event;
+	void *event_ctx;
 };
 
 /* Run p under a fresh monitor (guest at host PAD, console captured). */
@@ -166,6 +168,10 @@ static void run_opts(struct run *r, struct pt_prog *p, uint32_t entry, const str
 	};
 	assert_int_equal(vmm_add_guest(r->v, &gc, &r->g, msg, sizeof msg), 0);
 	assert_int_equal(r->g->region.base, PAD);
+	if (o) {
+		r->v->on_event = o->on_event;
+		r->v->event_ctx = o->event_ctx;
+	}
 	vmm_run(r->v);
 	fflush(r->con);
 }
@@ -615,6 +621,69 @@ static void test_reflect_timer_interrupt_in_user_mode(void **state)
 	pt_prog_free(&p);
 }
 
+/* The monitor tells its listener what it did with every trap, once each:
+ * the timer program's out is device work, its lpsw an emulation, each
+ * timer expiry an interrupt, its final svc a reflection. */
+struct event_log {
+	unsigned n[VMM_NACTIONS];
+	struct vmm_event first[VMM_NACTIONS];
+};
+
+static void record_event(void *ctx, const struct vmm_event *e)
+{
+	struct event_log *log = ctx;
+	if (log->n[e->action]++ == 0)
+		log->first[e->action] = *e;
+}
+
+static void test_events_one_per_trap(void **state)
+{
+	(void)state;
+	struct pt_prog p;
+	prog_init(&p);
+	pt_op(&p, ISA_OP_MOVI, PT_R1, 0, 0, 50);
+	uint32_t out_at = pt_op(&p, ISA_OP_OUT, PT_R1, 0, 0, PORT_TIMER_PERIOD);
+	pt_put_psw(p.mem, SLOT, PSW_IE, 0, USER, USER_SIZE);
+	pt_li(&p, PT_R1, SLOT);
+	uint32_t lpsw_at = pt_op(&p, ISA_OP_LPSW, PT_R1, 0, 0, 0);
+	uint32_t save = p.pc;
+	p.pc = USER;
+	pt_op(&p, ISA_OP_MOVI, PT_R1, 0, 0, 0);
+	uint32_t top = pt_op(&p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&p, ISA_OP_CMPI, PT_R1, 0, 0, 200);
+	pt_jump(&p, ISA_OP_BLT, top);
+	pt_op(&p, ISA_OP_MOVI, PT_R0, 0, 0, 0);
+	pt_op(&p, ISA_OP_SVC, 0, 0, 0, EXIT_SVC);
+	p.pc = save;
+	struct event_log log = { 0 };
+	struct run_opts o = { .on_event = record_event, .event_ctx = &log };
+	struct run r;
+	run_opts(&r, &p, PG32_LOAD_ADDR, &o);
+	assert_int_equal(r.g->end, VMM_POWEROFF);
+	const struct vmm_event *dev = &log.first[VMM_ACT_DEVICE];
+	assert_int_equal(dev->trap.insn_pc, out_at);
+	assert_int_equal(dev->clock, 1); /* taken when one instruction had retired */
+	assert_true(dev->before.status & PSW_S);
+	const struct vmm_event *em = &log.first[VMM_ACT_EMULATED];
+	assert_int_equal(em->trap.insn_pc, lpsw_at);
+	assert_true(em->before.status & PSW_S);
+	assert_int_equal(log.first[VMM_ACT_INTERRUPT].trap.cause, TRAP_TIMER);
+	assert_false(log.first[VMM_ACT_INTERRUPT].before.status & PSW_S);
+	assert_int_equal(log.first[VMM_ACT_REFLECTED].trap.cause, TRAP_SVC);
+	/* Once per trap the guest's stats counted, no more. */
+	unsigned total = 0, traps = 0;
+	for (unsigned a = 0; a < VMM_NACTIONS; a++)
+		total += log.n[a];
+	for (unsigned c = 0; c < TRAP_NCAUSES; c++)
+		traps += (unsigned)r.g->stats.traps[c];
+	assert_int_equal(total, traps);
+	assert_int_equal(log.n[VMM_ACT_INTERRUPT], r.g->stats.interrupts);
+	assert_string_equal(vmm_action_name(VMM_ACT_REFLECTED), "reflected");
+	assert_string_equal(vmm_action_name(VMM_NACTIONS), "?");
+	run_free(&r);
+	pt_prog_free(&p);
+}
+
 /* A disk command on a machine without a disk completes in error after the
  * disk's latency, with an interrupt whose detail is the status. */
 static void test_reflect_disk_interrupt(void **state)
@@ -1015,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_reflect_disk_interrupt),
 		cmocka_unit_test(test_reflect_pending_interrupt_on_enable),
 		cmocka_unit_test(test_reflect_trap_loop),
+		cmocka_unit_test(test_events_one_per_trap),
 		cmocka_unit_test(test_dispatch_kills_on_unexpected_trap),
 		cmocka_unit_test(test_dispatch_kills_on_unknown_priv_word),
 		cmocka_unit_test(test_dispatch_emulated_counts_one),

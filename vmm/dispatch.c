@@ -40,13 +40,60 @@ void vmm_kill(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t, cons
 		        (unsigned long long)g->vm.clock, g->why);
 }
 
+static const char *const action_names[VMM_NACTIONS] = {
+#define VMM_ACTION_NAME(name, word, meaning) [VMM_ACT_##name] = word,
+	VMM_ACTIONS(VMM_ACTION_NAME)
+#undef VMM_ACTION_NAME
+};
+static const char *const action_meanings[VMM_NACTIONS] = {
+#define VMM_ACTION_MEANING(name, word, meaning) [VMM_ACT_##name] = meaning,
+	VMM_ACTIONS(VMM_ACTION_MEANING)
+#undef VMM_ACTION_MEANING
+};
+
+const char *vmm_action_name(enum vmm_action a)
+{
+	return (unsigned)a < VMM_NACTIONS ? action_names[a] : "?";
+}
+
+const char *vmm_action_meaning(enum vmm_action a)
+{
+	return (unsigned)a < VMM_NACTIONS ? action_meanings[a] : "?";
+}
+
+struct vmm_vpsw vmm_guest_vpsw(const struct vmm_guest *g)
+{
+	return (struct vmm_vpsw){ g->vm.status, g->vm.pc, g->vm.base, g->vm.bound };
+}
+
+void vmm_event_emit(struct vmm *v, const struct vmm_guest *g, const struct cpu_trap *t,
+                    enum vmm_action action, const struct vmm_vpsw *before)
+{
+	if (!v->on_event)
+		return;
+	struct vmm_event e = { .g = g, .trap = *t, .action = action, .before = *before };
+	/* The clock when the trap was taken: an emulated instruction has
+	 * retired since. */
+	e.clock = g->vm.clock - (action == VMM_ACT_EMULATED || action == VMM_ACT_DEVICE ||
+	                         action == VMM_ACT_REWRITTEN || action == VMM_ACT_INTERPRETED);
+	v->on_event(v->event_ctx, &e);
+}
+
 static void guest_end(struct vmm_guest *g, enum vmm_end end)
 {
 	g->end = end;
 	vmm_vdev_flush(g);
 }
 
-enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t)
+/* Is the trapping word port I/O (an emulation that is "device" work)? */
+static bool is_port_io(uint32_t insn)
+{
+	unsigned op = ISA_WORD_OPCODE(insn);
+	return op == ISA_OP_IN || op == ISA_OP_OUT;
+}
+
+static enum vmm_next route(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                           enum vmm_action *action)
 {
 	if (t->cause == TRAP_NONE || t->cause >= TRAP_NCAUSES) {
 		vmm_kill(v, g, t, "the CPU reported an unknown trap");
@@ -60,10 +107,12 @@ enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_
 		switch (vmm_interp(v, g, t, &fault)) {
 		case VMM_INTERP_DONE:
 			g->stats.emulated++;
+			*action = is_port_io(t->insn) ? VMM_ACT_DEVICE : VMM_ACT_EMULATED;
 			return VMM_NEXT_RESUME;
 		case VMM_INTERP_FAULT:
 			/* It faults on the guest's machine too (lpsw from outside
 			 * its R, say): the guest takes that fault instead. */
+			*action = VMM_ACT_REFLECTED;
 			return vmm_reflect(v, g, &fault);
 		case VMM_INTERP_BAD:
 			break;
@@ -73,12 +122,26 @@ enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_
 	}
 
 	/* 2. A trap the guest takes on its own machine: reflect it. */
-	if (!pg32_trap_is_interrupt(t->cause))
+	if (!pg32_trap_is_interrupt(t->cause)) {
+		*action = VMM_ACT_REFLECTED;
 		return vmm_reflect(v, g, t);
+	}
 
 	/* 3. The real CPU has no devices here: an interrupt cannot happen. */
 	vmm_kill(v, g, t, "unexpected interrupt from the real CPU");
 	return VMM_NEXT_STOP;
+}
+
+enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t)
+{
+	struct vmm_vpsw before = vmm_guest_vpsw(g);
+	enum vmm_action action = VMM_ACT_KILLED;
+	enum vmm_next next = route(v, g, t, &action);
+	/* A reflection can end the guest too (the trap-loop rule). */
+	if (next == VMM_NEXT_STOP)
+		action = VMM_ACT_KILLED;
+	vmm_event_emit(v, g, t, action, &before);
+	return next;
 }
 
 /* Run g on the real CPU until a trap has been delivered into it, it ended,

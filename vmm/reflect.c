@@ -53,5 +53,8 @@ enum vmm_next vmm_reflect_interrupt(struct vmm *v, struct vmm_guest *g)
 	}
 	vm->waiting = false;
 	g->stats.traps[t.cause]++;
-	return vmm_reflect(v, g, &t);
+	struct vmm_vpsw before = vmm_guest_vpsw(g);
+	enum vmm_next next = vmm_reflect(v, g, &t);
+	vmm_event_emit(v, g, &t, next == VMM_NEXT_STOP ? VMM_ACT_KILLED : VMM_ACT_INTERRUPT, &before);
+	return next;
 }

@@ -167,6 +167,45 @@ struct vmm_guest {
 	char why[VMM_WHY_MAX];         /* VMM_KILLED: what happened */
 };
 
+/* ---- events: what the monitor did with each trap ----------------------
+ * For the debugger's trap timeline and other teaching tools.  When the
+ * monitor has handled a trap (or delivered a virtual interrupt) it calls
+ * v->on_event, if set, once.  The guest's state after handling is in e->g;
+ * the virtual PSW before it is in e->before. */
+#define VMM_ACTIONS(X)                                                              \
+	X(EMULATED, "emulated", "an interpreter routine ran the privileged instruction") \
+	X(DEVICE, "device", "an interpreter routine ran port I/O on a virtual device")   \
+	X(REFLECTED, "reflected", "delivered into the guest by the PSW swap")            \
+	X(INTERRUPT, "interrupt", "a virtual interrupt delivered into the guest")       \
+	X(REWRITTEN, "rewritten", "a patched critical instruction emulated")            \
+	X(INTERPRETED, "interpreted", "run by the hybrid monitor's interpreter")        \
+	X(KILLED, "killed", "the guest was ended by the monitor")
+
+enum vmm_action {
+#define VMM_ACTION_ENUM(name, word, meaning) VMM_ACT_##name,
+	VMM_ACTIONS(VMM_ACTION_ENUM)
+#undef VMM_ACTION_ENUM
+	VMM_NACTIONS
+};
+/* "emulated", ... and a sentence for it; "?" for a value out of range. */
+const char *vmm_action_name(enum vmm_action a);
+const char *vmm_action_meaning(enum vmm_action a);
+
+/* A PSW as the guest sees it: virtual status (mode, IE, flags), pc, R. */
+struct vmm_vpsw {
+	uint32_t status, pc, base, bound;
+};
+
+struct vmm_guest;
+struct vmm_event {
+	const struct vmm_guest *g;
+	struct cpu_trap trap;          /* as the CPU reported it, or the interrupt */
+	enum vmm_action action;
+	uint64_t clock;                /* the guest's clock when it was taken */
+	struct vmm_vpsw before;         /* virtual PSW before handling */
+};
+typedef void (*vmm_event_fn)(void *ctx, const struct vmm_event *e);
+
 /* The monitor.  No globals: several monitors may live in one process. */
 struct vmm {
 	struct cpu cpu;                /* THE real CPU; bus NULL: no real devices */
@@ -182,6 +221,8 @@ struct vmm {
 	uint32_t disk_next;            /* first sector not yet given out */
 	FILE *log;                     /* monitor messages (NULL: none) */
 	size_t own_bytes;              /* the monitor's heap beyond guest RAM */
+	vmm_event_fn on_event;         /* NULL: nobody listens */
+	void *event_ctx;
 };
 
 /* ---- the monitor: life cycle (vmm.c) ----------------------------------- */
@@ -267,6 +308,12 @@ enum vmm_next {
  * emulated), or until it ends.  Mirrors bare_run: the same instruction
  * limit, trap-loop and halt rules, per guest. */
 void vmm_run_slice(struct vmm *v, struct vmm_guest *g, uint64_t quantum);
+/* Tell v->on_event, if set, what the monitor did with trap t of g, whose
+ * virtual PSW before was *before. */
+void vmm_event_emit(struct vmm *v, const struct vmm_guest *g, const struct cpu_trap *t,
+                    enum vmm_action action, const struct vmm_vpsw *before);
+/* g's virtual PSW now. */
+struct vmm_vpsw vmm_guest_vpsw(const struct vmm_guest *g);
 /* Route one trap the real CPU reported while running g. */
 enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t);
 /* End g because of something unexpected; print cause, pc and detail on the
