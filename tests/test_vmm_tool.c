@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #define OUT_MAX (1u << 20)
 #define EXIT_CODE 7
 #define LOOP_COUNT 1000
+#define NAME_ROOM 64 /* a file name after a directory path */
 
 struct tool {
 	char dir[PATH / 2]; /* room for the file names after it */
@@ -284,6 +286,53 @@ static void test_tool_stats(void **state)
 	assert_non_null(strstr(t->out, "\"exit_code\": 7"));
 }
 
+/* --console-dir: each guest's console in DIR/NAME.out, unprefixed, and
+ * nothing on standard output; a directory that is not there is exit 2. */
+static void test_tool_console_dir(void **state)
+{
+	struct tool *t = *state;
+	char args[CMD + 4 * PATH], path[PATH + 32];
+	snprintf(path, sizeof path, "%s/consoles", t->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(args, sizeof args, "--console-dir '%s' '%s' '%s' '%s'", path, t->zero, t->hello,
+	         t->zero);
+	tzvmm(t, args);
+	assert_int_equal(t->status, EXIT_CODE);
+	assert_string_equal(t->out, "");
+	static const char *const files[][2] = {
+		{ "hello.out", "hi\n" }, { "zero#1.out", "ok\n" }, { "zero#2.out", "ok\n" },
+	};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		char file[sizeof path + NAME_ROOM];
+		snprintf(file, sizeof file, "%s/%s", path, files[i][0]);
+		char *text = slurp(file);
+		assert_string_equal(text, files[i][1]);
+		free(text);
+	}
+	snprintf(args, sizeof args, "--console-dir '%s/absent' '%s'", t->dir, t->zero);
+	tzvmm(t, args);
+	assert_int_equal(t->status, PG32_EXIT_USAGE);
+	assert_non_null(strstr(t->err, "absent/zero.out"));
+}
+
+/* --input - reads the console input from standard input, for every guest. */
+static void test_tool_input_from_stdin(void **state)
+{
+	struct tool *t = *state;
+	const char *build = getenv("TRAPEZE_BUILD");
+	char args[CMD], input[PATH + 16];
+	snprintf(input, sizeof input, "%s/input", t->dir);
+	FILE *f = fopen(input, "w");
+	assert_non_null(f);
+	fputs("over the pipe\n", f);
+	fclose(f);
+	snprintf(args, sizeof args, "--input - '%s/guests/echo.img' < '%s'", build ? build : "build",
+	         input);
+	tzvmm(t, args);
+	assert_int_equal(t->status, 0);
+	assert_non_null(strstr(t->out, "echo: over the pipe\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_tool_other_endings),
 		cmocka_unit_test(test_tool_check),
 		cmocka_unit_test(test_tool_stats),
+		cmocka_unit_test(test_tool_console_dir),
+		cmocka_unit_test(test_tool_input_from_stdin),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

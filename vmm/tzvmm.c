@@ -10,6 +10,7 @@
  */
 #include "vmm.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #define TOOL "tzvmm"
 #define MSG_LEN 512
 #define NAME_SUFFIX_MAX 100000 /* "#N" fits in the 8 bytes base_name leaves */
+#define CONSOLE_FILE_EXT ".out"
+#define STDIN_PATH "/dev/stdin"
 
 static const char usage[] =
 	"usage: tzvmm IMAGE... [options]\n"
@@ -27,11 +30,13 @@ static const char usage[] =
 	"  --quantum N             time slice, in instructions (default 10000)\n"
 	"  --disk FILE             host disk image, carved into one minidisk per guest\n"
 	"  --minidisk N            sectors per guest (default: the disk shared equally)\n"
-	"  --input FILE            console input of every guest (default: none)\n"
+	"  --input FILE            console input of every guest, read before they\n"
+	"                          start (- for standard input; default: none)\n"
 	"  --input-string TEXT     console input from TEXT\n"
 	"  --isa V                 ISA variant: well, ill, or ill:NAME,... (default: each image's)\n"
 	"  --max-instructions N    stop each guest after N of its instructions (K, M, G)\n"
 	"  --console-cap BYTES     console output kept per guest (default 1M; 0: no cap)\n"
+	"  --console-dir DIR       each guest's console into DIR/NAME.out instead\n"
 	"  --stats                 a table of each guest's figures on standard error\n"
 	"  --stats-json FILE       the same as JSON (- for standard output)\n"
 	"  --check                 run one IMAGE on the bare machine and under the\n"
@@ -51,7 +56,7 @@ struct options {
 	uint32_t mem, host_mem, minidisk;
 	bool minidisk_given;
 	uint64_t quantum, max, console_cap;
-	const char *disk, *input_path, *input_string, *isa, *stats_json;
+	const char *disk, *input_path, *input_string, *isa, *stats_json, *console_dir;
 	bool stats, check;
 };
 
@@ -67,7 +72,7 @@ static int fail_usage(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_MEM = 256, OPT_HOST_MEM, OPT_QUANTUM, OPT_DISK, OPT_MINIDISK, OPT_INPUT,
-	       OPT_INPUT_STRING, OPT_ISA, OPT_MAX, OPT_CAP, OPT_STATS, OPT_STATS_JSON, OPT_CHECK };
+	       OPT_INPUT_STRING, OPT_ISA, OPT_MAX, OPT_CAP, OPT_CONSOLE_DIR, OPT_STATS, OPT_STATS_JSON, OPT_CHECK };
 	static const struct option opts[] = {
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "host-mem", required_argument, NULL, OPT_HOST_MEM },
@@ -79,6 +84,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "isa", required_argument, NULL, OPT_ISA },
 		{ "max-instructions", required_argument, NULL, OPT_MAX },
 		{ "console-cap", required_argument, NULL, OPT_CAP },
+		{ "console-dir", required_argument, NULL, OPT_CONSOLE_DIR },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "check", no_argument, NULL, OPT_CHECK },
@@ -120,6 +126,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_INPUT: o->input_path = optarg; break;
 		case OPT_INPUT_STRING: o->input_string = optarg; break;
 		case OPT_ISA: o->isa = optarg; break;
+		case OPT_CONSOLE_DIR: o->console_dir = optarg; break;
 		case OPT_STATS: o->stats = true; break;
 		case OPT_STATS_JSON: o->stats_json = optarg; break;
 		case OPT_CHECK: o->check = true; break;
@@ -135,6 +142,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return fail_usage("%s", "--check takes exactly one IMAGE");
 	if (o->input_path && o->input_string)
 		return fail_usage("%s", "give --input or --input-string, not both");
+	if (o->check && o->console_dir)
+		return fail_usage("%s", "--check compares the consoles itself: no --console-dir");
 	if (o->minidisk_given && !o->disk)
 		return fail_usage("%s", "--minidisk needs a --disk to carve it from");
 	return -1;
@@ -224,6 +233,24 @@ static int run_check(const struct options *o, const char *path, const struct ima
 	return res.equivalent ? 0 : VMM_EXIT_DIVERGED;
 }
 
+/* Guest i's console: standard output, or DIR/NAME.out with --console-dir
+ * (NULL with a message when it cannot be created). */
+static FILE *open_console(const struct options *o, const char *name)
+{
+	if (!o->console_dir)
+		return stdout;
+	size_t len = strlen(o->console_dir) + strlen(name) + sizeof CONSOLE_FILE_EXT + 1;
+	char *path = malloc(len);
+	FILE *f = path ? (snprintf(path, len, "%s/%s" CONSOLE_FILE_EXT, o->console_dir, name),
+	                  fopen(path, "w"))
+	               : NULL;
+	if (!f)
+		fprintf(stderr, TOOL ": cannot write %s/%s" CONSOLE_FILE_EXT ": %s\n", o->console_dir,
+		        name, path ? strerror(errno) : "out of memory");
+	free(path);
+	return f;
+}
+
 static int run_guests(const struct options *o, int n, char **paths, struct image *imgs,
                       const isa_variant *variants, const uint8_t *input, size_t input_len)
 {
@@ -236,7 +263,10 @@ static int run_guests(const struct options *o, int n, char **paths, struct image
 		return PG32_EXIT_USAGE;
 	}
 	char (*names)[VMM_NAME_MAX] = calloc((size_t)n, sizeof *names);
-	if (!names) {
+	FILE **consoles = calloc((size_t)n, sizeof *consoles);
+	if (!names || !consoles) {
+		free(names);
+		free(consoles);
 		vmm_destroy(v);
 		fprintf(stderr, TOOL ": out of memory\n");
 		return PG32_EXIT_USAGE;
@@ -245,10 +275,14 @@ static int run_guests(const struct options *o, int n, char **paths, struct image
 	uint32_t share = o->minidisk_given ? o->minidisk : v->disk_sectors / (uint32_t)n;
 	int status = PG32_EXIT_USAGE;
 	for (int i = 0; i < n; i++) {
+		consoles[i] = open_console(o, names[i]);
+		if (!consoles[i])
+			goto out;
 		struct vmm_guest_config gc = {
 			.name = names[i], .img = &imgs[i], .mem_size = o->mem, .variant = variants[i],
 			.input = input, .input_len = input_len, .disk_sectors = o->disk ? share : 0,
-			.max_instructions = o->max, .console = stdout, .prefix = n > 1,
+			.max_instructions = o->max, .console = consoles[i],
+			.prefix = n > 1 && !o->console_dir,
 			.console_cap = o->console_cap,
 		};
 		if (vmm_add_guest(v, &gc, NULL, msg, sizeof msg) != 0) {
@@ -274,8 +308,15 @@ static int run_guests(const struct options *o, int n, char **paths, struct image
 	}
 	status = vmm_exit_status(v);
 out:
+	vmm_destroy(v); /* flushes the consoles */
+	for (int i = 0; i < n; i++)
+		if (consoles[i] && consoles[i] != stdout && fclose(consoles[i]) != 0) {
+			fprintf(stderr, TOOL ": cannot write the console of %s: %s\n", names[i],
+			        strerror(errno));
+			status = PG32_EXIT_USAGE;
+		}
+	free(consoles);
 	free(names);
-	vmm_destroy(v);
 	return status;
 }
 
@@ -309,6 +350,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.input_path && strcmp(o.input_path, "-") == 0)
+		o.input_path = STDIN_PATH;
 	if (o.input_path &&
 	    pg32_read_file(o.input_path, PG32_MEM_MAX, &input, &input_len, msg, sizeof msg) != 0) {
 		fprintf(stderr, TOOL ": %s\n", msg);
