@@ -106,11 +106,21 @@ static uint32_t console_read(struct dev_bus *bus)
 	return ch;
 }
 
-static uint32_t console_status(const struct dev_bus *bus)
+static uint32_t console_status(struct dev_bus *bus)
 {
-	/* A stream (a terminal) is always "ready": reading waits for a key. */
-	if (bus->input_stream)
+	/* A stream (a pipe, a terminal) is ready unless its end has come:
+	 * look one byte ahead, which on a terminal waits for a key, so the
+	 * guest sees the end exactly where a buffer would show it. */
+	if (bus->input_stream) {
+		if (!bus->input_eof) {
+			int ch = fgetc(bus->input_stream);
+			if (ch == EOF)
+				bus->input_eof = true;
+			else
+				ungetc(ch, bus->input_stream);
+		}
 		return bus->input_eof ? CONSOLE_STATUS_EOF : CONSOLE_STATUS_READY;
+	}
 	return bus->input_pos < bus->input_len ? CONSOLE_STATUS_READY : CONSOLE_STATUS_EOF;
 }
 

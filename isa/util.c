@@ -4,21 +4,32 @@
  */
 #include "pg32.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Parse an unsigned number with an optional one-letter suffix from
- * suffixes[] (multiplied by the matching factor). */
+/* Parse an unsigned number, decimal or 0x hex (a leading 0 is still
+ * decimal, not octal), with an optional one-letter suffix from suffixes[]
+ * (multiplied by the matching factor). */
 static int parse_scaled(const char *text, const char *suffixes, const uint64_t *factors,
                         uint64_t *out)
 {
-	if (!text || !*text || *text == '-' || *text == '+')
+	if (!text)
+		return PG32_EARG;
+	int base = 10;
+	const char *digits = text;
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+		base = 16;
+		digits = text + 2;
+	}
+	/* strtoull would skip blanks and take a sign: only digits here. */
+	if (!isxdigit((unsigned char)*digits) || (base == 10 && !isdigit((unsigned char)*digits)))
 		return PG32_EARG;
 	errno = 0;
 	char *end;
-	unsigned long long v = strtoull(text, &end, 0);
-	if (errno || end == text)
+	unsigned long long v = strtoull(digits, &end, base);
+	if (errno)
 		return PG32_EARG;
 	uint64_t factor = 1;
 	if (*end) {

@@ -196,16 +196,17 @@ static void test_console_input_none(void **state)
 	assert_int_equal(f->c.r[PT_R2], CONSOLE_IN_NONE);
 }
 
-/* Input from a stream (a terminal): READY until a read finds the end, then
- * EOF and NONE. */
+/* Input from a stream (a pipe, a terminal) behaves as a buffer does:
+ * READY while a byte is to come, EOF right after the last one (the device
+ * looks one byte ahead), then NONE. */
 static void test_console_input_stream(void **state)
 {
 	static const enum pg32_port ports[] = {
-		PORT_CONSOLE_STATUS, PORT_CONSOLE_IN, PORT_CONSOLE_IN, PORT_CONSOLE_IN,
+		PORT_CONSOLE_STATUS, PORT_CONSOLE_IN, PORT_CONSOLE_STATUS, PORT_CONSOLE_IN,
 		PORT_CONSOLE_STATUS, PORT_CONSOLE_IN,
 	};
 	static const uint32_t want[] = {
-		CONSOLE_STATUS_READY, 'x', 'y', CONSOLE_IN_NONE, CONSOLE_STATUS_EOF, CONSOLE_IN_NONE,
+		CONSOLE_STATUS_READY, 'x', CONSOLE_STATUS_READY, 'y', CONSOLE_STATUS_EOF, CONSOLE_IN_NONE,
 	};
 	char text[] = "xy";
 	struct fx *f = *state;
