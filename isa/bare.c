@@ -36,6 +36,22 @@ int bare_init(struct bare_machine *m, const struct image *img, uint32_t mem_size
 	return 0;
 }
 
+/* One instruction, told to the trace hook first, with the state it runs
+ * from.  Only if it will run: the devices are brought up to the clock as
+ * cpu_run does first (ticking twice at one clock changes nothing), and an
+ * interrupt about to be taken, a waiting CPU or a powered-off machine runs
+ * no instruction. */
+static struct cpu_exit traced_step(struct bare_machine *m)
+{
+	struct cpu *c = &m->cpu;
+	c->irq_pending |= dev_tick(&m->bus, c->clock, c->mem, c->mem_size);
+	bool preempted = ((c->status & PSW_IE) && c->irq_pending) || c->waiting ||
+	                 m->bus.powered_off;
+	if (!preempted)
+		m->trace(m->trace_ctx, c, NULL);
+	return cpu_run(c, 1);
+}
+
 enum bare_end bare_run(struct bare_machine *m, uint64_t max_instructions)
 {
 	struct cpu *c = &m->cpu;
@@ -46,9 +62,11 @@ enum bare_end bare_run(struct bare_machine *m, uint64_t max_instructions)
 	for (;;) {
 		if (c->clock >= limit)
 			return BARE_LIMIT;
+		struct cpu_exit ex;
 		if (m->trace)
-			m->trace(m->trace_ctx, c, NULL);
-		struct cpu_exit ex = cpu_run(c, m->trace ? 1 : limit - c->clock);
+			ex = traced_step(m);
+		else
+			ex = cpu_run(c, limit - c->clock);
 		switch (ex.stop) {
 		case CPU_STOP_BUDGET: continue;
 		case CPU_STOP_HALT: return BARE_HALTED;

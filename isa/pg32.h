@@ -558,8 +558,9 @@ enum bare_end {
  * loop (a new PSW that faults at once, for example). */
 #define BARE_MAX_TRAPS_WITHOUT_PROGRESS 8
 
-/* Trace hook: called before each instruction with t == NULL, and for each
- * trap, before it is delivered, with t set. */
+/* Trace hook: called before each instruction that runs, with t == NULL
+ * (not for one an interrupt is taken in place of, nor while the CPU
+ * waits), and for each trap, before it is delivered, with t set. */
 typedef void (*bare_trace_fn)(void *ctx, const struct cpu *c, const struct cpu_trap *t);
 
 struct bare_machine {

@@ -48,8 +48,6 @@ static void trace_line(void *ctx, const struct cpu *c, const struct cpu_trap *t)
 		fprintf(tc->out, "%10llu   %s\n", (unsigned long long)c->clock, buf);
 		return;
 	}
-	if (c->waiting)
-		return;
 	uint32_t w = 0;
 	char text[96] = "(not fetchable)";
 	if (cpu_access_ok(c->base, c->bound, c->mem_size, c->pc, ISA_WORD_BYTES) &&

@@ -305,6 +305,35 @@ static void test_bare_trace_hook(void **state)
 		assert_int_equal(log.pcs[i], want[i]);
 }
 
+/* An interrupt taken in place of an instruction is not an instruction:
+ * the hook hears of every instruction that runs exactly once (none here
+ * faults) and of each trap, never of the instruction an interrupt
+ * pre-empts.  Here a timer interrupt pends while IE = 0; the svc's new PSW
+ * enables interrupts, so the timer is taken before the handler's first
+ * instruction runs. */
+static void test_bare_trace_skips_preempted(void **state)
+{
+	struct fx *f = *state;
+	const uint32_t period = 2, wait = 4;
+	pt_put_psw(f->p.mem, PG32_NEW_PSW, PSW_S | PSW_IE, HANDLER, 0, MEM);
+	pt_out_imm(&f->p, PT_R1, PORT_TIMER_PERIOD, period);
+	for (uint32_t i = 0; i < wait; i++)
+		pt_op(&f->p, ISA_OP_NOP, 0, 0, 0, 0);
+	pt_out_imm(&f->p, PT_R1, PORT_TIMER_PERIOD, 0); /* stopped; the expiry still pends */
+	pt_op(&f->p, ISA_OP_SVC, 0, 0, 0, 0);
+	f->p.pc = HANDLER;
+	emit_power_off(f, 0);
+	boot(f, CODE);
+	struct trace_log log = { 0 };
+	f->m.trace = trace_count;
+	f->m.trace_ctx = &log;
+	assert_int_equal(bare_run(&f->m, 0), BARE_POWEROFF);
+	assert_int_equal(log.traps, 2);
+	assert_int_equal(log.causes[0], TRAP_SVC);
+	assert_int_equal(log.causes[1], TRAP_TIMER);
+	assert_int_equal(log.insns, f->m.cpu.clock);
+}
+
 /* ---- determinism ------------------------------------------------------------- */
 
 static void hash_step(void *ctx, const struct cpu *c, const struct cpu_trap *t)
@@ -476,6 +505,7 @@ int main(void)
 		T(test_bare_faults_with_progress),
 		T(test_bare_delivers_svc),
 		T(test_bare_trace_hook),
+		T(test_bare_trace_skips_preempted),
 		T(test_bare_determinism),
 		T(test_bare_format_trap),
 #undef T
