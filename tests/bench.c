@@ -21,5 +21,6 @@ int main(int argc, char **argv)
 	bench_isa(build);
 	bench_asm();
 	bench_vmm(build);
+	bench_callgrind(build);
 	return 0;
 }
