@@ -112,7 +112,10 @@ struct asm_sym *asm_sym_intern(struct asm_ctx *a, const char *name, size_t len)
 }
 
 /* Predefined constants: the names pg32.h gives to ports, trap causes, PSW
- * bits and the fixed addresses, so guests need no magic numbers. */
+ * bits and the fixed addresses, and the opcode of every instruction with
+ * the positions of the instruction fields (for guests that write code at
+ * run time or keep instruction words as data), so guests need no magic
+ * numbers. */
 struct builtin {
 	const char *name;
 	int64_t value;
@@ -125,7 +128,14 @@ static const struct builtin builtins[] = {
 #define BUILTIN_TRAP(name, code, ...) { "TRAP_" #name, code },
 	PG32_TRAPS(BUILTIN_TRAP)
 #undef BUILTIN_TRAP
+#define BUILTIN_OP(name, ...) { "OP_" #name, ISA_OP_##name },
+#define ISA_OP BUILTIN_OP
+#include "isa.def"
+#undef ISA_OP
+#undef BUILTIN_OP
 #define BUILTIN(name) { #name, name }
+	BUILTIN(ISA_OPCODE_SHIFT), BUILTIN(ISA_RD_SHIFT), BUILTIN(ISA_RS_SHIFT),
+	BUILTIN(ISA_RT_SHIFT),
 	BUILTIN(PSW_S), BUILTIN(PSW_IE), BUILTIN(PSW_N), BUILTIN(PSW_Z), BUILTIN(PSW_C),
 	BUILTIN(PSW_V), BUILTIN(PSW_FLAGS),
 	BUILTIN(PSW_OFF_STATUS), BUILTIN(PSW_OFF_PC), BUILTIN(PSW_OFF_BASE),

@@ -477,6 +477,25 @@ static void test_equ(void **state)
 	done(&r);
 }
 
+/* OP_* and the field positions build instruction words by name: the same
+ * words the assembler makes of the instructions themselves. */
+static void test_opcode_constants(void **state)
+{
+	(void)state;
+	struct result r = ok(" .word (OP_SRR << ISA_OPCODE_SHIFT) | (1 << ISA_RD_SHIFT)"
+	                     " | (2 << ISA_RS_SHIFT)\n"
+	                     " .word (OP_ADD << ISA_OPCODE_SHIFT) | (3 << ISA_RD_SHIFT)"
+	                     " | (4 << ISA_RS_SHIFT) | (5 << ISA_RT_SHIFT)\n"
+	                     " srr r1, r2\n add r3, r4, r5\n .word OP_RTU, OP_HALT\n");
+	assert_int_equal(word_at(&r.img, 0x100), enc(ISA_OP_SRR, 1, 2, 0, 0));
+	assert_int_equal(word_at(&r.img, 0x104), enc(ISA_OP_ADD, 3, 4, 5, 0));
+	assert_int_equal(word_at(&r.img, 0x100), word_at(&r.img, 0x108));
+	assert_int_equal(word_at(&r.img, 0x104), word_at(&r.img, 0x10c));
+	assert_int_equal(word_at(&r.img, 0x110), ISA_OP_RTU);
+	assert_int_equal(word_at(&r.img, 0x114), ISA_OP_HALT);
+	done(&r);
+}
+
 /* Entry: .entry, else _start, else the first byte. */
 static void test_entry(void **state)
 {
@@ -936,6 +955,7 @@ int main(void)
 		cmocka_unit_test(test_data_directives),
 		cmocka_unit_test(test_org_segments),
 		cmocka_unit_test(test_equ),
+		cmocka_unit_test(test_opcode_constants),
 		cmocka_unit_test(test_entry),
 		cmocka_unit_test(test_isa_variant),
 		cmocka_unit_test(test_bad_directives),
