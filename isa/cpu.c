@@ -16,6 +16,19 @@
  * checks one thing per instruction for time: the count of instructions left
  * before the next event (budget end or device event).  Interrupts, device
  * events and changes of R or mode go through the outer loop ("recheck").
+ *
+ * Monitor support: the watch map.  A monitor that rewrites a guest's code
+ * (vmm/rewrite.c) must see the guest fetch code it has not scanned yet,
+ * load a word it patched, and store into code it scanned: the PG32
+ * analogue of the page protection a real monitor puts on code pages.
+ * struct cpu may point at a map of one byte per physical word (CPU_WATCH_X,
+ * _R, _W); a watched access is a fault of cause TRAP_WATCH, which only the
+ * monitor ever sees.  The bare machine never sets a map, and runs an
+ * instance of the loop compiled without the checks (cpu_loop.h is included
+ * once per instance, so every instruction's meaning is still written once).
+ * A third instance runs one given instruction word without fetching it
+ * (cpu_exec_word): a monitor emulates with it the original of a word it
+ * patched, and the hybrid monitor interprets with it.
  */
 #include "machine.h"
 
@@ -152,22 +165,6 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 			FAULT(TRAP_PRIV, w);                                      \
 	} while (0)
 
-/* Fetch the word at pc (pc is known 4-aligned here: only register-indirect
- * jumps can misalign it, and they leave through recheck, where the outer
- * loop checks).  A word with bits set in its format's unused fields is
- * illegal. */
-#define FETCH()                                                       \
-	do {                                                              \
-		if (UNLIKELY(left == 0))                                      \
-			goto block_end;                                           \
-		if (UNLIKELY((uint64_t)pc + ISA_WORD_BYTES > lim))            \
-			FAULT(TRAP_MEMORY, pc);                                   \
-		w = ld32(m + pc);                                             \
-		op = ISA_WORD_OPCODE(w);                                      \
-		if (UNLIKELY(w & op_unused[op]))                              \
-			FAULT(TRAP_ILLEGAL, w);                                   \
-	} while (0)
-
 /* The dispatch compiles as computed goto where the compiler has it (GCC,
  * Clang), and as a switch elsewhere; the cases are the same text. */
 #if defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO)
@@ -188,251 +185,57 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 /* Retire and leave the inner loop: R, the mode or IE may have changed. */
 #define RETIRE_RECHECK(newpc) do { pc = (newpc); left--; goto recheck; } while (0)
 
+/* OR of the watch-map bits of the physical words that the bytes [p, p + n)
+ * touch (two words at most: with a base that is not a multiple of 4 an
+ * aligned virtual word straddles two physical ones); 0 for words outside
+ * the map.  Only the watched instances call it. */
+static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
+{
+	if (!c->watch)
+		return 0;
+	uint32_t lo = (p - c->watch_base) / ISA_WORD_BYTES;
+	uint32_t hi = (p + n - 1 - c->watch_base) / ISA_WORD_BYTES;
+	unsigned bits = 0;
+	if (lo < c->watch_words)
+		bits |= c->watch[lo];
+	if (hi < c->watch_words)
+		bits |= c->watch[hi];
+	return bits;
+}
+
+/* The three instances of the one loop (see cpu_loop.h). */
+#define LOOP_NAME run_plain
+#define LOOP_WATCH 0
+#define LOOP_ONE 0
+#include "cpu_loop.h"
+#undef LOOP_NAME
+#undef LOOP_WATCH
+#undef LOOP_ONE
+
+#define LOOP_NAME run_watched
+#define LOOP_WATCH 1
+#define LOOP_ONE 0
+#include "cpu_loop.h"
+#undef LOOP_NAME
+#undef LOOP_WATCH
+#undef LOOP_ONE
+
+#define LOOP_NAME run_one
+#define LOOP_WATCH 1
+#define LOOP_ONE 1
+#include "cpu_loop.h"
+#undef LOOP_NAME
+#undef LOOP_WATCH
+#undef LOOP_ONE
+
 struct cpu_exit cpu_run(struct cpu *c, uint64_t budget)
 {
-	struct cpu_exit ex = { .stop = CPU_STOP_BUDGET };
-	uint64_t end = UINT64_MAX - c->clock < budget ? UINT64_MAX : c->clock + budget;
-	uint32_t *r = c->r;
-	uint32_t tcause = 0, tdetail = 0;
-#if defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO)
-	/* Every opcode byte starts as undefined; the table's rows override. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
-	static void *const dispatch[256] = {
-		[0 ... 255] = &&L_UNDEFINED,
-#define ISA_OP(name, mn, fmt, flags, ill, meaning) [ISA_OP_##name] = &&L_##name,
-#include "isa.def"
-#undef ISA_OP
-	};
-#pragma GCC diagnostic pop
-#endif
+	/* The bare machine never sets a watch map: it runs the instance with
+	 * no checks at all. */
+	return c->watch ? run_watched(c, budget, 0) : run_plain(c, budget, 0);
+}
 
-	for (;;) {
-		/* ---- between instructions: devices, interrupts, budget ---- */
-		if (c->bus)
-			c->irq_pending |= dev_tick(c->bus, c->clock, c->mem, c->mem_size);
-		if (c->bus && c->bus->powered_off) {
-			ex.stop = CPU_STOP_POWEROFF;
-			return ex;
-		}
-		if ((c->status & PSW_IE) && c->irq_pending)
-			return take_interrupt(c);
-		uint64_t ev = next_event(c);
-		if (c->waiting) {
-			if (!(c->status & PSW_IE) || ev == DEV_NEVER) {
-				ex.stop = CPU_STOP_HALT;
-				return ex;
-			}
-			/* Idle: the clock jumps to the next device event. */
-			c->clock = ev < end ? ev : end;
-			if (c->clock >= end)
-				return ex;
-			continue;
-		}
-		if (c->clock >= end)
-			return ex;
-		uint64_t stop = ev < end ? ev : end;
-
-		/* ---- the inner loop: state in locals ---- */
-		uint32_t pc = c->pc, st = c->status, w = 0;
-		unsigned op = 0;
-		const uint32_t lim = cpu_limit_of(c->base, c->bound, c->mem_size);
-		uint8_t *const m = c->mem + (c->base < c->mem_size ? c->base : 0);
-		uint64_t left = stop - c->clock;
-		if (UNLIKELY(pc & (ISA_WORD_BYTES - 1)))
-			FAULT(TRAP_ALIGN, pc);
-
-		SWITCH_BEGIN
-		CASE(ADD): RD = RS + RT; NEXT();
-		CASE(SUB): RD = RS - RT; NEXT();
-		CASE(AND): RD = RS & RT; NEXT();
-		CASE(OR): RD = RS | RT; NEXT();
-		CASE(XOR): RD = RS ^ RT; NEXT();
-		CASE(SHL): RD = RS << (RT & ISA_SHIFT_MAX); NEXT();
-		CASE(SHR): RD = RS >> (RT & ISA_SHIFT_MAX); NEXT();
-		CASE(SAR): RD = (uint32_t)((int32_t)RS >> (RT & ISA_SHIFT_MAX)); NEXT();
-		CASE(MUL): RD = RS * RT; NEXT();
-		CASE(DIV):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			/* INT_MIN / -1 overflows in C: PG32 defines it as INT_MIN. */
-			RD = (RS == 0x80000000u && RT == 0xFFFFFFFFu) ? RS
-			                                             : (uint32_t)((int32_t)RS / (int32_t)RT);
-			NEXT();
-		CASE(DIVU):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			RD = RS / RT;
-			NEXT();
-		CASE(REM):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			/* ... and INT_MIN % -1 as 0. */
-			RD = (RS == 0x80000000u && RT == 0xFFFFFFFFu) ? 0
-			                                             : (uint32_t)((int32_t)RS % (int32_t)RT);
-			NEXT();
-		CASE(REMU):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			RD = RS % RT;
-			NEXT();
-		CASE(ADDI): RD = RS + SIMM; NEXT();
-		CASE(ANDI): RD = RS & UIMM; NEXT();
-		CASE(ORI): RD = RS | UIMM; NEXT();
-		CASE(XORI): RD = RS ^ UIMM; NEXT();
-		CASE(SHLI): RD = RS << SHAMT; NEXT();
-		CASE(SHRI): RD = RS >> SHAMT; NEXT();
-		CASE(SARI): RD = (uint32_t)((int32_t)RS >> SHAMT); NEXT();
-		CASE(LUI): RD = UIMM << 16; NEXT();
-		CASE(MOVI): RD = SIMM; NEXT();
-		CASE(CMP): st = (st & ~PSW_FLAGS) | compare_flags(RD, RS); NEXT();
-		CASE(CMPI): st = (st & ~PSW_FLAGS) | compare_flags(RD, SIMM); NEXT();
-		CASE(B): JUMP(TARGET);
-		CASE(BEQ): BRANCH(st & PSW_Z);
-		CASE(BNE): BRANCH(!(st & PSW_Z));
-		CASE(BLT): BRANCH(!(st & PSW_N) != !(st & PSW_V));
-		CASE(BGE): BRANCH(!(st & PSW_N) == !(st & PSW_V));
-		CASE(BGT): BRANCH(!(st & PSW_Z) && !(st & PSW_N) == !(st & PSW_V));
-		CASE(BLE): BRANCH((st & PSW_Z) || !(st & PSW_N) != !(st & PSW_V));
-		CASE(BLTU): BRANCH(!(st & PSW_C));
-		CASE(BGEU): BRANCH(st & PSW_C);
-		CASE(BGTU): BRANCH((st & PSW_C) && !(st & PSW_Z));
-		CASE(BLEU): BRANCH(!(st & PSW_C) || (st & PSW_Z));
-		CASE(CALL):
-			r[ISA_REG_LR] = pc + ISA_WORD_BYTES;
-			JUMP(TARGET);
-		CASE(JR): {
-			uint32_t t = RD;
-			if (UNLIKELY(t & (ISA_WORD_BYTES - 1)))
-				RETIRE_RECHECK(t); /* the outer loop reports the align fault */
-			JUMP(t);
-		}
-		CASE(CALLR): {
-			uint32_t t = RD;
-			r[ISA_REG_LR] = pc + ISA_WORD_BYTES;
-			if (UNLIKELY(t & (ISA_WORD_BYTES - 1)))
-				RETIRE_RECHECK(t);
-			JUMP(t);
-		}
-		CASE(LW): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 4u, 3u);
-			RD = ld32(m + a);
-			NEXT();
-		}
-		CASE(LB): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 1u, 0u);
-			RD = (uint32_t)(int32_t)(int8_t)m[a];
-			NEXT();
-		}
-		CASE(LBU): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 1u, 0u);
-			RD = m[a];
-			NEXT();
-		}
-		CASE(SW): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 4u, 3u);
-			st32(m + a, RD);
-			NEXT();
-		}
-		CASE(SB): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 1u, 0u);
-			m[a] = (uint8_t)RD;
-			NEXT();
-		}
-		CASE(SVC): tcause = TRAP_SVC; goto trap_after;
-		CASE(BRK): tcause = TRAP_BRK; goto trap_after;
-		CASE(HCALL): tcause = TRAP_HCALL; goto trap_after;
-		CASE(NOP): NEXT();
-
-		/* ---- sensitive instructions: leave through recheck ---- */
-		CASE(LPSW): {
-			PRIVILEGED(ISA_OP_LPSW);
-			uint32_t a = RD;
-			CHECK_ACCESS(a, PSW_BYTES, 3u);
-			st = ld32(m + a + PSW_OFF_STATUS) & PSW_VALID;
-			c->base = ld32(m + a + PSW_OFF_BASE);
-			c->bound = ld32(m + a + PSW_OFF_BOUND);
-			RETIRE_RECHECK(ld32(m + a + PSW_OFF_PC));
-		}
-		CASE(LRR):
-			PRIVILEGED(ISA_OP_LRR);
-			c->base = RD;
-			c->bound = RS;
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(SRR):
-			/* ill: reads the real R in user mode (x86 SGDT). */
-			PRIVILEGED(ISA_OP_SRR);
-			RD = c->base;
-			RS = c->bound;
-			NEXT();
-		CASE(RDPSW):
-			/* ill: reveals the real mode in user mode (x86 SMSW). */
-			PRIVILEGED(ISA_OP_RDPSW);
-			RD = st;
-			NEXT();
-		CASE(WRFL):
-			PRIVILEGED(ISA_OP_WRFL);
-			if (USER_MODE) /* ill: IE silently unchanged (x86 POPF) */
-				st = (st & ~PSW_FLAGS) | (RD & PSW_FLAGS);
-			else
-				st = (st & PSW_S) | (RD & (PSW_IE | PSW_FLAGS));
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(RTU):
-			PRIVILEGED(ISA_OP_RTU);
-			st &= ~PSW_S; /* ill, user mode: only a jump (PDP-10 JRST 1) */
-			RETIRE_RECHECK(RD);
-		CASE(IN):
-			PRIVILEGED(ISA_OP_IN);
-			RD = c->bus ? dev_port_in(c->bus, UIMM, stop - left + 1) : PORT_NONE_VALUE;
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(OUT):
-			PRIVILEGED(ISA_OP_OUT);
-			if (c->bus)
-				dev_port_out(c->bus, UIMM, RD, stop - left + 1);
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(HALT):
-			PRIVILEGED(ISA_OP_HALT);
-			c->waiting = true;
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(UNDEFINED):
-#if !(defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO))
-		default:
-#endif
-			FAULT(TRAP_ILLEGAL, w);
-		SWITCH_END
-
-	block_end:
-		/* Reached the event or the end of the budget. */
-	recheck:
-		c->pc = pc;
-		c->status = st;
-		c->clock = stop - left;
-		continue;
-
-	trap_after:
-		/* svc, brk, hcall: the instruction retires, the next pc is saved. */
-		c->pc = pc;
-		c->status = st;
-		c->clock = stop - left + 1;
-		ex.stop = CPU_STOP_TRAP;
-		ex.trap = (struct cpu_trap){ .cause = tcause, .detail = UIMM,
-		                             .pc = pc + ISA_WORD_BYTES, .insn_pc = pc, .insn = w };
-		return ex;
-
-	fault:
-		/* Faults retire nothing and change nothing: pc, status, clock as
-		 * they were before the instruction. */
-		c->pc = pc;
-		c->status = st;
-		c->clock = stop - left;
-		ex.stop = CPU_STOP_TRAP;
-		ex.trap = (struct cpu_trap){ .cause = tcause, .detail = tdetail,
-		                             .pc = pc, .insn_pc = pc, .insn = w };
-		return ex;
-	}
+struct cpu_exit cpu_exec_word(struct cpu *c, uint32_t w)
+{
+	return run_one(c, 0, w);
 }

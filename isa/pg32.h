@@ -242,7 +242,8 @@ const char *isa_reg_name(unsigned r);
 	X(BRK,     7, "brk",     "trap",      "breakpoint",                          "the brk number")       \
 	X(HCALL,   8, "hcall",   "trap",      "hypercall",                           "the hcall number")     \
 	X(TIMER,   9, "timer",   "interrupt", "interval timer expired",              "the clock, low 32 bits") \
-	X(DISK,   10, "disk",    "interrupt", "disk transfer complete",              "the disk status")
+	X(DISK,   10, "disk",    "interrupt", "disk transfer complete",              "the disk status")    \
+	X(WATCH,  11, "watch",   "fault",     "a watched word fetched, loaded or stored (monitor support: never delivered to a guest)", "the virtual address")
 
 enum pg32_trap {
 	TRAP_NONE = 0,
@@ -393,7 +394,22 @@ struct cpu {
 	uint32_t irq_pending;       /* IRQ_* bits raised by devices */
 	bool waiting;               /* after halt with IE = 1: idle until an interrupt */
 	struct dev_bus *bus;        /* NULL: in reads PORT_NONE_VALUE, out ignored */
+	/* Monitor support, not part of the guest-visible architecture: the
+	 * watch map.  NULL (the bare machine, cpu_reset) = no checks at all.
+	 * Otherwise watch[i] holds CPU_WATCH_* bits for the physical word at
+	 * watch_base + 4 * i, for i < watch_words; a fetch of an X word, a load
+	 * touching an R word or a store touching a W word faults with
+	 * TRAP_WATCH (detail: the virtual address; trap.access: the bit), after
+	 * the access's own alignment and bounds checks.  Nothing retires. */
+	const uint8_t *watch;
+	uint32_t watch_base;        /* physical address of the word watch[0] is for */
+	uint32_t watch_words;
 };
+
+/* Watch-map bits (struct cpu.watch). */
+#define CPU_WATCH_X 1u /* fetching the word traps: code not yet scanned */
+#define CPU_WATCH_R 2u /* loading from it traps: a patched word */
+#define CPU_WATCH_W 4u /* storing into it traps: scanned code */
 
 /* Why cpu_run returned. */
 enum cpu_stop {
@@ -412,6 +428,7 @@ struct cpu_trap {
 	uint32_t pc;      /* the pc to save in the old PSW */
 	uint32_t insn_pc; /* address of the instruction that trapped */
 	uint32_t insn;    /* its word as fetched (0 for interrupts) */
+	uint32_t access;  /* TRAP_WATCH: the CPU_WATCH_* bit that hit, else 0 */
 };
 
 struct cpu_exit {
@@ -427,6 +444,11 @@ void cpu_reset(struct cpu *c, uint8_t *mem, uint32_t mem_size, isa_variant v,
  * retired.  Never delivers a trap: the caller decides (cpu_deliver_trap on
  * the bare machine; a monitor handles it itself). */
 struct cpu_exit cpu_run(struct cpu *c, uint64_t budget);
+/* Monitor support: run the one instruction word w as if it had been
+ * fetched at c->pc (no fetch, so no fetch fault and no X watch), with the
+ * same meaning as in cpu_run, and return like cpu_run with a budget of 1.
+ * No device ticks and no interrupts: the caller runs those. */
+struct cpu_exit cpu_exec_word(struct cpu *c, uint32_t w);
 /* Deliver t by the PSW swap: store old PSW, cause and detail at their fixed
  * physical addresses, then load the new PSW.  Nothing else changes. */
 void cpu_deliver_trap(struct cpu *c, const struct cpu_trap *t);

@@ -1044,6 +1044,150 @@ static void test_nop(void **state)
 	snap_check(f, s, "nop");
 }
 
+/* ---- monitor support: the watch map and cpu_exec_word ---------------------- */
+
+/* One watch byte per word of the fixture's memory. */
+static uint8_t watch_map[MEM / ISA_WORD_BYTES];
+
+static void watch_on(struct fx *f)
+{
+	memset(watch_map, 0, sizeof watch_map);
+	f->c.watch = watch_map;
+	f->c.watch_base = 0;
+	f->c.watch_words = MEM / ISA_WORD_BYTES;
+}
+
+/* A fetch of an X-watched word faults with TRAP_WATCH: detail the pc,
+ * access X, nothing retired; with no map the same code just runs. */
+static void test_watch_fetch(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = CODE;
+	pt_op(&f->p, ISA_OP_MOVI, PT_R1, 0, 0, 1);
+	uint32_t second = pt_op(&f->p, ISA_OP_MOVI, PT_R2, 0, 0, 2);
+	f->c.pc = CODE;
+	watch_on(f);
+	watch_map[second / ISA_WORD_BYTES] = CPU_WATCH_X;
+	struct cpu_exit ex = cpu_run(&f->c, 10);
+	assert_int_equal(ex.stop, CPU_STOP_TRAP);
+	assert_int_equal(ex.trap.cause, TRAP_WATCH);
+	assert_int_equal(ex.trap.access, CPU_WATCH_X);
+	assert_int_equal(ex.trap.detail, second);
+	assert_int_equal(ex.trap.pc, second);
+	assert_int_equal(f->c.pc, second);
+	assert_int_equal(f->c.clock, 1);
+	assert_int_equal(f->c.r[PT_R2], 0);
+	/* R and W bits do not stop a fetch; no map, no checks. */
+	watch_map[second / ISA_WORD_BYTES] = CPU_WATCH_R | CPU_WATCH_W;
+	assert_int_equal(cpu_run(&f->c, 1).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R2], 2);
+	f->c.pc = CODE;
+	watch_map[CODE / ISA_WORD_BYTES] = CPU_WATCH_X;
+	f->c.watch = NULL;
+	assert_int_equal(cpu_run(&f->c, 1).stop, CPU_STOP_BUDGET);
+}
+
+/* Loads touching an R word and stores touching a W word fault with
+ * TRAP_WATCH (detail: the virtual address) and change nothing; the
+ * access's own faults come first; a load of a W word and a store to an R
+ * word go through. */
+static void test_watch_load_store(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		enum isa_opcode op;
+		int32_t off;
+		uint8_t bit;
+	} cases[] = {
+		{ ISA_OP_LW, 0, CPU_WATCH_R }, { ISA_OP_LB, 3, CPU_WATCH_R },
+		{ ISA_OP_LBU, 1, CPU_WATCH_R }, { ISA_OP_SW, 0, CPU_WATCH_W },
+		{ ISA_OP_SB, 2, CPU_WATCH_W },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		watch_on(f);
+		watch_map[DATA / ISA_WORD_BYTES] = cases[i].bit;
+		pt_poke(&f->p, DATA, 0x11223344u);
+		at_code(f, pt_enc(cases[i].op, PT_R1, PT_R2, 0, cases[i].off));
+		f->c.r[PT_R1] = 0xAABBCCDDu;
+		f->c.r[PT_R2] = DATA;
+		f->c.clock = 0;
+		struct cpu_exit ex = cpu_run(&f->c, 1);
+		assert_int_equal(ex.stop, CPU_STOP_TRAP);
+		assert_int_equal(ex.trap.cause, TRAP_WATCH);
+		assert_int_equal(ex.trap.access, cases[i].bit);
+		assert_int_equal(ex.trap.detail, DATA + (uint32_t)cases[i].off);
+		assert_int_equal(f->c.pc, CODE);
+		assert_int_equal(f->c.clock, 0);
+		assert_int_equal(f->c.r[PT_R1], 0xAABBCCDDu);
+		assert_int_equal(pt_peek(&f->p, DATA), 0x11223344u);
+		/* The other bit does not stop it. */
+		watch_map[DATA / ISA_WORD_BYTES] = cases[i].bit ^ (CPU_WATCH_R | CPU_WATCH_W);
+		assert_int_equal(cpu_run(&f->c, 1).stop, CPU_STOP_BUDGET);
+		assert_int_equal(f->c.pc, CODE + ISA_WORD_BYTES);
+	}
+	/* A misaligned word load on a watched word: the align fault wins. */
+	watch_on(f);
+	watch_map[DATA / ISA_WORD_BYTES] = CPU_WATCH_R;
+	at_code(f, pt_enc(ISA_OP_LW, PT_R1, PT_R2, 0, 1));
+	assert_int_equal(cpu_run(&f->c, 1).trap.cause, TRAP_ALIGN);
+	/* Under a base that is not a multiple of 4 an aligned virtual word
+	 * straddles two physical words: either one's bit counts.  Base 2:
+	 * virtual DATA is physical DATA+2..DATA+5, the second word watched. */
+	watch_on(f);
+	watch_map[DATA / ISA_WORD_BYTES + 1] = CPU_WATCH_R;
+	pt_poke(&f->p, CODE + 2, pt_enc(ISA_OP_LW, PT_R1, PT_R2, 0, 0));
+	f->c.base = 2;
+	f->c.bound = MEM - 2;
+	f->c.pc = CODE;
+	f->c.r[PT_R2] = DATA;
+	struct cpu_exit ex = cpu_run(&f->c, 1);
+	assert_int_equal(ex.trap.cause, TRAP_WATCH);
+	assert_int_equal(ex.trap.access, CPU_WATCH_R);
+	assert_int_equal(ex.trap.detail, DATA);
+	f->c.watch = NULL;
+}
+
+/* cpu_exec_word runs the given word as if fetched at pc, whatever memory
+ * holds there: one instruction, the same meaning as cpu_run's. */
+static void test_exec_word(void **state)
+{
+	struct fx *f = *state;
+	at_code(f, pt_enc(ISA_OP_MOVI, PT_R1, 0, 0, 7)); /* what memory holds */
+	f->c.r[PT_R2] = 40;
+	struct cpu_exit ex = cpu_exec_word(&f->c, pt_enc(ISA_OP_ADDI, PT_R1, PT_R2, 0, 2));
+	assert_int_equal(ex.stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R1], 42);
+	assert_int_equal(f->c.pc, CODE + ISA_WORD_BYTES);
+	assert_int_equal(f->c.clock, 1);
+	/* A jump, a trap that retires, a fault that does not. */
+	f->c.pc = CODE;
+	ex = cpu_exec_word(&f->c, pt_enc(ISA_OP_B, 0, 0, 0, 3));
+	assert_int_equal(f->c.pc, CODE + 4 * ISA_WORD_BYTES);
+	f->c.pc = CODE;
+	ex = cpu_exec_word(&f->c, pt_enc(ISA_OP_SVC, 0, 0, 0, 9));
+	assert_int_equal(ex.stop, CPU_STOP_TRAP);
+	assert_int_equal(ex.trap.cause, TRAP_SVC);
+	assert_int_equal(ex.trap.pc, CODE + ISA_WORD_BYTES);
+	assert_int_equal(f->c.clock, 3);
+	ex = cpu_exec_word(&f->c, 0u);
+	assert_int_equal(ex.trap.cause, TRAP_ILLEGAL);
+	assert_int_equal(f->c.clock, 3);
+	/* The ill user-mode behaviour of a critical instruction: rdpsw in user
+	 * mode reveals user mode. */
+	cpu_reset(&f->c, f->p.mem, MEM, isa_variant_all_ill(), CODE);
+	f->c.status = PSW_Z;
+	ex = cpu_exec_word(&f->c, pt_enc(ISA_OP_RDPSW, PT_R3, 0, 0, 0));
+	assert_int_equal(ex.stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R3], PSW_Z);
+	/* No interrupt is taken, even with one pending and IE on. */
+	f->c.status = PSW_S | PSW_IE;
+	f->c.irq_pending = IRQ_TIMER;
+	ex = cpu_exec_word(&f->c, pt_enc(ISA_OP_NOP, 0, 0, 0, 0));
+	assert_int_equal(ex.stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.irq_pending, IRQ_TIMER);
+	f->c.irq_pending = 0;
+}
+
 /* ---- trap format ---------------------------------------------------------- */
 
 /* cpu_deliver_trap stores the old PSW (status, pc, base, bound), cause and
@@ -1757,6 +1901,9 @@ int main(void)
 		T(test_rtu_system),
 		T(test_io_without_bus),
 		T(test_self_modifying_code),
+		T(test_watch_fetch),
+		T(test_watch_load_store),
+		T(test_exec_word),
 		T(test_nop),
 		T(test_trap_format),
 		T(test_trap_from_user_under_relocation),
