@@ -9,6 +9,9 @@
  *     shrunk to a small program and printed with its seed.
  *   - every guests/NAME.s, assembled in process (skipped with a message when
  *     the assembler is not in the tree).
+ *   - RANDOM_PROGRAMS random programs of the ill variant (critical
+ *     instructions, self-modifying code, code loads, computed jumps) under
+ *     dynamic rewriting, each equivalent to the bare ill machine.
  *   - the checker itself: under the ill-behaved variant a system-mode srr
  *     really diverges, and the checker must find the very instruction, and
  *     the shrinker must cut the program down around it.
@@ -71,32 +74,34 @@ static void report_divergence(struct vmm_randprog *rp, const struct vmm_check_co
 	char msg[MSG], line[MSG + VMM_CHECK_WHAT];
 	assert_int_equal(vmm_check(&rp->img, &c, &res, msg, sizeof msg), 0);
 	vmm_check_format(&res, line, sizeof line);
-	printf("seed %llu diverges (quantum %llu, disk %s, input %s, %zu beside); shrunk from %u to "
-	       "%u instructions:\n  %s\n", (unsigned long long)rp->seed,
+	char var[MSG];
+	isa_variant_format(cfg->variant, var, sizeof var);
+	printf("seed %llu (variant %s) diverges (quantum %llu, disk %s, input %s, %zu beside); shrunk from %u to "
+	       "%u instructions:\n  %s\n", (unsigned long long)rp->seed, var,
 	       (unsigned long long)cfg->quantum, cfg->disk_path ? "yes" : "no",
 	       cfg->input_len ? "yes" : "no", cfg->nbeside, before, left, line);
 	vmm_rand_print(rp, stdout);
 	fail_msg("random program %llu is not equivalent", (unsigned long long)rp->seed);
 }
 
-/* RANDOM_PROGRAMS random programs, each equivalent on both machines. */
-static void test_equiv_random_programs(void **state)
+/* RANDOM_PROGRAMS random programs of variant, each equivalent on both
+ * machines (under ill: with the monitor's default, dynamic rewriting). */
+static void run_random_programs(const char *name, isa_variant variant)
 {
-	(void)state;
 	static const uint64_t quanta[] = { 1, 2, 7, 64, 1000, VMM_QUANTUM_DEFAULT };
 	const char *env = getenv("PG32_TEST_SEED");
 	uint64_t base = env ? strtoull(env, NULL, 0) : DEFAULT_SEED;
-	printf("test_equiv_random_programs: seeds %llu..%llu (set PG32_TEST_SEED to replay)\n",
+	printf("%s: seeds %llu..%llu (set PG32_TEST_SEED to replay)\n", name,
 	       (unsigned long long)base, (unsigned long long)(base + RANDOM_PROGRAMS - 1));
 	char disk[PATH_LEN];
 	make_disk(disk, sizeof disk);
 	unsigned ends[VMM_KILLED + 1] = { 0 };
 	for (uint64_t i = 0; i < RANDOM_PROGRAMS; i++) {
 		struct vmm_randprog rp, other;
-		assert_int_equal(vmm_rand_generate(base + i, &rp), 0);
+		assert_int_equal(vmm_rand_generate_variant(base + i, variant, &rp), 0);
 		const struct image *beside[1];
 		struct vmm_check_config cfg = {
-			.mem_size = rp.mem_size, .max_instructions = RANDOM_LIMIT,
+			.mem_size = rp.mem_size, .max_instructions = RANDOM_LIMIT, .variant = variant,
 			.quantum = quanta[i % (sizeof quanta / sizeof quanta[0])],
 		};
 		if (i % 8 == 3)
@@ -107,7 +112,7 @@ static void test_equiv_random_programs(void **state)
 		}
 		bool with_other = i % 16 == 7;
 		if (with_other) {
-			assert_int_equal(vmm_rand_generate(~(base + i), &other), 0);
+			assert_int_equal(vmm_rand_generate_variant(~(base + i), variant, &other), 0);
 			beside[0] = &other.img;
 			cfg.beside = beside;
 			cfg.nbeside = 1;
@@ -124,12 +129,76 @@ static void test_equiv_random_programs(void **state)
 		vmm_rand_free(&rp);
 	}
 	unlink(disk);
-	printf("test_equiv_random_programs: all equivalent; endings: %u power-off, %u halted, "
-	       "%u limit, %u trap loop\n", ends[VMM_POWEROFF], ends[VMM_HALTED], ends[VMM_LIMIT],
+	printf("%s: all equivalent; endings: %u power-off, %u halted, "
+	       "%u limit, %u trap loop\n", name, ends[VMM_POWEROFF], ends[VMM_HALTED], ends[VMM_LIMIT],
 	       ends[VMM_TRAP_LOOP]);
 	/* The generator must reach every ending, or it tests too little. */
 	for (int e = VMM_POWEROFF; e <= VMM_TRAP_LOOP; e++)
 		assert_true(ends[e] > 0);
+}
+
+static void test_equiv_random_programs(void **state)
+{
+	(void)state;
+	run_random_programs("test_equiv_random_programs", ISA_VARIANT_WELL);
+}
+
+/* The same number of random programs of the ill variant (every critical
+ * instruction unprivileged), each with critical instructions in both
+ * virtual modes, code written at run time, loads of code words and
+ * computed jumps: under dynamic rewriting each is equivalent to the bare
+ * ill machine. */
+static void test_equiv_random_ill_programs(void **state)
+{
+	(void)state;
+	run_random_programs("test_equiv_random_ill_programs", isa_variant_all_ill());
+}
+
+/* The ill programs really exercise the rewriter: over the first programs,
+ * critical instructions are patched and their patch words run, code is
+ * written after it was scanned, and plain trap-and-emulate diverges on
+ * some of them. */
+static void test_equiv_random_ill_exercise_rewriting(void **state)
+{
+	(void)state;
+	enum { PROGRAMS = 200 };
+	uint64_t patches = 0, rewrite_traps = 0, rescans = 0, watch = 0;
+	unsigned diverge_plain = 0;
+	for (uint64_t seed = DEFAULT_SEED; seed < DEFAULT_SEED + PROGRAMS; seed++) {
+		struct vmm_randprog rp;
+		assert_int_equal(vmm_rand_generate_variant(seed, isa_variant_all_ill(), &rp), 0);
+		char msg[MSG];
+		struct vmm *v;
+		struct vmm_config vc = { .host_mem = 4 * VMM_RAND_MEM };
+		assert_int_equal(vmm_create(&v, &vc, msg, sizeof msg), 0);
+		struct vmm_guest *g;
+		struct vmm_guest_config gc = { .img = &rp.img, .mem_size = rp.mem_size,
+		                               .variant = rp.variant, .max_instructions = RANDOM_LIMIT };
+		assert_int_equal(vmm_add_guest(v, &gc, &g, msg, sizeof msg), 0);
+		assert_non_null(g->rw);
+		vmm_run(v);
+		patches += g->stats.patches;
+		rewrite_traps += g->stats.rewrite_traps;
+		rescans += g->stats.rescans;
+		watch += g->stats.watch_traps;
+		vmm_destroy(v);
+		struct vmm_check_config cfg = { .mem_size = rp.mem_size, .variant = rp.variant,
+		                                .max_instructions = RANDOM_LIMIT,
+		                                .rewrite = VMM_REWRITE_NONE };
+		struct vmm_check_result res;
+		assert_int_equal(vmm_check(&rp.img, &cfg, &res, msg, sizeof msg), 0);
+		diverge_plain += !res.equivalent;
+		vmm_rand_free(&rp);
+	}
+	printf("test_equiv_random_ill_exercise_rewriting: %d programs: %llu patches, %llu rewrite "
+	       "traps, %llu rescans, %llu watch traps; %u diverge under plain trap-and-emulate\n",
+	       PROGRAMS, (unsigned long long)patches, (unsigned long long)rewrite_traps,
+	       (unsigned long long)rescans, (unsigned long long)watch, diverge_plain);
+	assert_true(patches > 0);
+	assert_true(rewrite_traps > 0);
+	assert_true(rescans > 0);
+	assert_true(watch > 0);
+	assert_true(diverge_plain > 0);
 }
 
 /* Every guest in guests/ is equivalent on both machines (with its .input
@@ -209,7 +278,9 @@ static void test_checker_finds_first_divergence(void **state)
 	struct pt_image pi;
 	pt_image_of(&pi, &p, PG32_LOAD_ADDR);
 	char msg[MSG], line[MSG + VMM_CHECK_WHAT];
-	struct vmm_check_config cfg = { .mem_size = p.size, .first_divergence = true };
+	/* Plain trap-and-emulate (no rewriting), to see it fail. */
+	struct vmm_check_config cfg = { .mem_size = p.size, .first_divergence = true,
+	                                .rewrite = VMM_REWRITE_NONE };
 	assert_int_equal(isa_variant_parse("ill:srr", &cfg.variant, msg, sizeof msg), 0);
 	struct vmm_check_result res;
 	assert_int_equal(vmm_check(&pi.img, &cfg, &res, msg, sizeof msg), 0);
@@ -244,7 +315,8 @@ static void test_checker_shrinks_a_divergence(void **state)
 	assert_true(i + 9 < rp.ninsn);
 	pg32_store32(rp.mem + rp.insn_addr[i + 9], pt_enc(ISA_OP_SRR, PT_R3, PT_R4, 0, 0));
 	char msg[MSG];
-	struct vmm_check_config cfg = { .mem_size = rp.mem_size, .max_instructions = RANDOM_LIMIT };
+	struct vmm_check_config cfg = { .mem_size = rp.mem_size, .max_instructions = RANDOM_LIMIT,
+	                                .rewrite = VMM_REWRITE_NONE };
 	assert_int_equal(isa_variant_parse("ill:srr", &cfg.variant, msg, sizeof msg), 0);
 	struct vmm_check_result res;
 	assert_int_equal(vmm_check(&rp.img, &cfg, &res, msg, sizeof msg), 0);
@@ -283,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_checker_shrinks_a_divergence),
 		cmocka_unit_test(test_equiv_shipped_guests),
 		cmocka_unit_test(test_equiv_random_programs),
+		cmocka_unit_test(test_equiv_random_ill_programs),
+		cmocka_unit_test(test_equiv_random_ill_exercise_rewriting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,6 +97,15 @@ int vmm_alloc_minidisk(struct vmm *v, uint32_t count, struct vmm_minidisk *out, 
 void vmm_compose_r(const struct vmm_region *r, uint32_t vbase, uint32_t vbound,
                    uint32_t *real_base, uint32_t *real_bound)
 {
+	/* LAB compose BEGIN
+	 * TODO: the real R for the guest's virtual R (vbase, vbound) in region r:
+	 * see the diagram in vmm.h.  The guest must reach exactly what its bare
+	 * machine would reach, and nothing outside its region, whatever vbase
+	 * and vbound are (think of vbase >= r->size, and of overflow).
+	 * stub: (void)vbase, (void)vbound;
+	 * stub: *real_base = r->base;
+	 * stub: *real_bound = 0;
+	 */
 	if (vbase >= r->size) {
 		/* Nothing of the guest's R lies inside its memory: every access
 		 * faults, as on its bare machine.  The base stays inside the
@@ -107,6 +116,7 @@ void vmm_compose_r(const struct vmm_region *r, uint32_t vbase, uint32_t vbound,
 	}
 	*real_base = r->base + vbase;
 	*real_bound = vbound < r->size - vbase ? vbound : r->size - vbase;
+	/* LAB compose END */
 }
 
 struct vmm_guest *vmm_alloc_next_guest(const struct vmm *v, const struct vmm_guest *after)

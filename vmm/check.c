@@ -11,6 +11,9 @@
  * ended, its clock, pc, PSW, R, registers, pending interrupts, device
  * registers, console output, its whole memory and its disk.  Optionally the
  * checked guest shares the monitor with other guests, and must not notice.
+ * The monitor's run honours the rewriting mode and the hybrid monitor
+ * (cfg->rewrite, cfg->hybrid); the bare machine is of the same variant, so
+ * under `ill` the checker shows what rewriting buys.
  *
  * When the runs differ, the first divergence is found by bisection: both
  * machines are deterministic, so each probe reruns both from the start with
@@ -191,7 +194,7 @@ static int run_monitor(const struct checker *k, uint64_t limit, struct run *r)
 		struct vmm_guest_config gc = {
 			.name = "beside", .img = cfg->beside[i], .mem_size = k->mem_size,
 			.variant = cfg->variant, .input = cfg->input, .input_len = cfg->input_len,
-			.max_instructions = limit,
+			.max_instructions = limit, .rewrite = cfg->rewrite, .hybrid = cfg->hybrid,
 		};
 		err = vmm_add_guest(v, &gc, NULL, k->msg, k->msglen);
 	}
@@ -204,6 +207,7 @@ static int run_monitor(const struct checker *k, uint64_t limit, struct run *r)
 			.name = "checked", .img = k->img, .mem_size = k->mem_size,
 			.variant = cfg->variant, .input = cfg->input, .input_len = cfg->input_len,
 			.disk_sectors = v->disk_sectors, .max_instructions = limit, .console = con,
+			.rewrite = cfg->rewrite, .hybrid = cfg->hybrid,
 		};
 		err = vmm_add_guest(v, &gc, &g, k->msg, k->msglen);
 	}
@@ -225,7 +229,9 @@ static int run_monitor(const struct checker *k, uint64_t limit, struct run *r)
 			snprintf(k->msg, k->msglen, "out of memory");
 			err = PG32_ENOMEM;
 		} else {
-			memcpy(r->mem, g->vm.mem, r->mem_size);
+			/* As the guest's loads see it: dynamic rewriting's patches
+			 * are invisible to the guest, so they are to the checker. */
+			vmm_rewrite_guest_view(g, r->mem);
 		}
 		r->timer_period = g->dev.timer_period;
 		r->timer_next = g->dev.timer_next;

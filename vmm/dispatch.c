@@ -19,6 +19,14 @@
  *      taken on its bare machine: reflect it (reflect.c);
  *   3. anything else is impossible: kill the guest, never the monitor.
  *
+ * Before all of these, the binary rewriter (rewrite.c) takes its own traps:
+ * the watch map's (code fetched before it was scanned, a patched word
+ * loaded, scanned code stored into), which are the monitor's business and
+ * never the guest's, and patch words run, whose originals it emulates.
+ * Under the hybrid monitor (hybrid.c) a guest in virtual system mode never
+ * reaches the real CPU: the loop below interprets it one instruction at a
+ * time instead.
+ *
  * Virtual interrupts do not come from the CPU (it has no devices under the
  * monitor): the virtual devices raise them (vdev.c), and they are taken
  * between instructions, here, exactly where the bare CPU takes them.
@@ -99,31 +107,38 @@ static enum vmm_next route(struct vmm *v, struct vmm_guest *g, const struct cpu_
 		vmm_kill(v, g, t, "the CPU reported an unknown trap");
 		return VMM_NEXT_STOP;
 	}
-	g->stats.traps[t->cause]++;
-
-	/* 1. Privileged instruction, guest in virtual system mode: emulate. */
-	if (t->cause == TRAP_PRIV && (g->vm.status & PSW_S)) {
-		struct cpu_trap fault;
-		switch (vmm_interp(v, g, t, &fault)) {
-		case VMM_INTERP_DONE:
-			g->stats.emulated++;
-			*action = is_port_io(t->insn) ? VMM_ACT_DEVICE : VMM_ACT_EMULATED;
-			return VMM_NEXT_RESUME;
-		case VMM_INTERP_FAULT:
-			/* It faults on the guest's machine too (lpsw from outside
-			 * its R, say): the guest takes that fault instead. */
-			*action = VMM_ACT_REFLECTED;
-			return vmm_reflect(v, g, &fault);
-		case VMM_INTERP_BAD:
-			break;
-		}
-		vmm_kill(v, g, t, "no interpreter routine for this privileged instruction");
+	/* 0. The rewriter's: a watch-map trap or a patch word.  Not a trap of
+	 * the guest's, so not counted in its traps by cause. */
+	enum vmm_next next;
+	if (vmm_rewrite_trap(v, g, t, &next, action))
+		return next;
+	if (t->cause == TRAP_WATCH) {
+		vmm_kill(v, g, t, "a watch-map trap for a guest without a rewriter");
 		return VMM_NEXT_STOP;
 	}
+	g->stats.traps[t->cause]++;
 
-	/* 2. A trap the guest takes on its own machine: reflect it. */
+	/* 1. Privileged instruction, guest in virtual system mode: emulate it
+	 * by its interpreter routine, from the word the CPU reported.  If it
+	 * faults on the guest's machine too (lpsw from outside its R, say),
+	 * the guest takes that fault instead. */
+	if (t->cause == TRAP_PRIV && (g->vm.status & PSW_S)) {
+		struct isa_insn in;
+		if (isa_decode(t->insn, &in) != 0 || !vmm_interp_covers(in.op) ||
+		    !(isa_info(in.op)->flags & ISA_F_PRIV)) {
+			/* Only a broken CPU reports such a word: do not emulate it. */
+			vmm_kill(v, g, t, "no interpreter routine for this privileged instruction");
+			return VMM_NEXT_STOP;
+		}
+		*action = is_port_io(t->insn) ? VMM_ACT_DEVICE : VMM_ACT_EMULATED;
+		return vmm_exec_word(v, g, t->insn, action);
+	}
+
+	/* 2. A trap the guest takes on its own machine: reflect it (the PSW
+	 * swap writes the trap words: forget any code scanned there). */
 	if (!pg32_trap_is_interrupt(t->cause)) {
 		*action = VMM_ACT_REFLECTED;
+		vmm_rewrite_invalidate(g, 0, PG32_TRAP_AREA_END);
 		return vmm_reflect(v, g, t);
 	}
 
@@ -140,8 +155,41 @@ enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_
 	/* A reflection can end the guest too (the trap-loop rule). */
 	if (next == VMM_NEXT_STOP)
 		action = VMM_ACT_KILLED;
-	vmm_event_emit(v, g, t, action, &before);
+	/* Scanning code after a watch trap did nothing the guest could see. */
+	if (next != VMM_NEXT_RETRY)
+		vmm_event_emit(v, g, t, action, &before);
 	return next;
+}
+
+/* Run g directly on the real CPU, up to its next virtual device event
+ * (ev) and within the time slice: VMM_NEXT_RETRY if the budget ran out,
+ * VMM_NEXT_STOP if g was killed, else the dispatcher's answer to the trap. */
+static enum vmm_next run_direct(struct vmm *v, struct vmm_guest *g, uint64_t ev, uint64_t *left)
+{
+	struct cpu *vm = &g->vm;
+	uint64_t stop = ev < g->limit ? ev : g->limit;
+	uint64_t budget = stop - vm->clock < *left ? stop - vm->clock : *left;
+	uint64_t before = vm->clock;
+	vmm_world_load(v, g);
+	struct cpu_exit ex = cpu_run(&v->cpu, budget);
+	vmm_world_save(v, g);
+	uint64_t ran = vm->clock - before;
+	g->stats.direct += ran;
+	*left -= ran < *left ? ran : *left;
+
+	switch (ex.stop) {
+	case CPU_STOP_BUDGET:
+		return VMM_NEXT_RETRY;
+	case CPU_STOP_TRAP:
+		break;
+	case CPU_STOP_HALT:
+	case CPU_STOP_POWEROFF:
+		/* Only system mode halts and only a bus powers off: the real
+		 * CPU runs in user mode without a bus. */
+		vmm_kill(v, g, NULL, "the real CPU stopped in user mode");
+		return VMM_NEXT_STOP;
+	}
+	return vmm_dispatch(v, g, &ex.trap);
 }
 
 /* Run g on the real CPU until a trap has been delivered into it, it ended,
@@ -158,6 +206,7 @@ static void run_until_delivery(struct vmm *v, struct vmm_guest *g, uint64_t *lef
 			return;
 		}
 		if ((vm->status & PSW_IE) && vm->irq_pending) {
+			vmm_rewrite_invalidate(g, 0, PG32_TRAP_AREA_END);
 			vmm_reflect_interrupt(v, g);
 			return;
 		}
@@ -179,30 +228,17 @@ static void run_until_delivery(struct vmm *v, struct vmm_guest *g, uint64_t *lef
 		if (vm->clock >= g->limit || *left == 0)
 			return;
 
-		/* ---- run directly, up to the next virtual device event ---- */
-		uint64_t stop = ev < g->limit ? ev : g->limit;
-		uint64_t budget = stop - vm->clock < *left ? stop - vm->clock : *left;
-		uint64_t before = vm->clock;
-		vmm_world_load(v, g);
-		struct cpu_exit ex = cpu_run(&v->cpu, budget);
-		vmm_world_save(v, g);
-		uint64_t ran = vm->clock - before;
-		g->stats.direct += ran;
-		*left -= ran < *left ? ran : *left;
-
-		switch (ex.stop) {
-		case CPU_STOP_BUDGET:
+		/* ---- run directly, or interpret one instruction: the hybrid
+		 * monitor in virtual system mode, or the rewriter while the
+		 * guest's base straddles its watch map ---- */
+		enum vmm_next next = (g->hybrid && (vm->status & PSW_S)) || vmm_rewrite_interprets(g)
+		                         ? vmm_hybrid_step(v, g)
+		                         : run_direct(v, g, ev, left);
+		switch (next) {
+		case VMM_NEXT_RETRY:
+			/* Nothing (more) retired: the budget was spent, or code was
+			 * scanned.  Run on. */
 			continue;
-		case CPU_STOP_TRAP:
-			break;
-		case CPU_STOP_HALT:
-		case CPU_STOP_POWEROFF:
-			/* Only system mode halts and only a bus powers off: the real
-			 * CPU runs in user mode without a bus. */
-			vmm_kill(v, g, NULL, "the real CPU stopped in user mode");
-			return;
-		}
-		switch (vmm_dispatch(v, g, &ex.trap)) {
 		case VMM_NEXT_RESUME:
 			/* Emulated: one retired instruction, like any other.  Then on
 			 * to the device and interrupt checks, as cpu.c does after an

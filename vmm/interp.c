@@ -33,6 +33,15 @@ static enum vmm_interp_result retire(struct cpu *vm, uint32_t next_pc)
 static enum vmm_interp_result interp_lpsw(struct vmm *v, struct vmm_guest *g,
                                           const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: lpsw rd: load the four PSW words at VIRTUAL address r[rd] into the
+	 * guest's virtual status, pc and R.  Check first, as cpu.c does: a
+	 * misaligned address is TRAP_ALIGN, one outside the virtual R is
+	 * TRAP_MEMORY (fill *fault and return VMM_INTERP_FAULT).  Keep only
+	 * the PSW_VALID bits of the status.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)v;
 	struct cpu *vm = &g->vm;
 	uint32_t a = vm->r[in->rd];
@@ -53,6 +62,7 @@ static enum vmm_interp_result interp_lpsw(struct vmm *v, struct vmm_guest *g,
 	vm->base = base;
 	vm->bound = bound;
 	return retire(vm, pc);
+	/* LAB interp END */
 }
 
 /* lrr rd, rs: R := (rd, rs).  Only the virtual R changes; the real R is
@@ -60,11 +70,17 @@ static enum vmm_interp_result interp_lpsw(struct vmm *v, struct vmm_guest *g,
 static enum vmm_interp_result interp_lrr(struct vmm *v, struct vmm_guest *g,
                                          const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: lrr rd, rs: the virtual R := (r[rd], r[rs]); then retire.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)v, (void)fault;
 	struct cpu *vm = &g->vm;
 	vm->base = vm->r[in->rd];
 	vm->bound = vm->r[in->rs];
 	return retire(vm, NEXT_PC(vm));
+	/* LAB interp END */
 }
 
 /* srr rd, rs: rd := R.base; rs := R.bound -- the VIRTUAL R, never the real
@@ -72,31 +88,51 @@ static enum vmm_interp_result interp_lrr(struct vmm *v, struct vmm_guest *g,
 static enum vmm_interp_result interp_srr(struct vmm *v, struct vmm_guest *g,
                                          const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: srr rd, rs: rd := the VIRTUAL R's base, rs := its bound (in that
+	 * order); then retire.  Never the real R.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)v, (void)fault;
 	struct cpu *vm = &g->vm;
 	vm->r[in->rd] = vm->base;
 	vm->r[in->rs] = vm->bound; /* after rd, as in cpu.c, for srr r1, r1 */
 	return retire(vm, NEXT_PC(vm));
+	/* LAB interp END */
 }
 
 /* rdpsw rd: rd := the virtual status word (system mode, as the guest thinks). */
 static enum vmm_interp_result interp_rdpsw(struct vmm *v, struct vmm_guest *g,
                                            const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: rdpsw rd: rd := the virtual status word; then retire.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)v, (void)fault;
 	struct cpu *vm = &g->vm;
 	vm->r[in->rd] = vm->status;
 	return retire(vm, NEXT_PC(vm));
+	/* LAB interp END */
 }
 
 /* wrfl rd: flags := rd.flags; IE := rd.IE (the virtual IE). */
 static enum vmm_interp_result interp_wrfl(struct vmm *v, struct vmm_guest *g,
                                           const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: wrfl rd: the flags and IE of the virtual status := those of r[rd];
+	 * the mode bit stays; then retire.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)v, (void)fault;
 	struct cpu *vm = &g->vm;
 	vm->status = (vm->status & PSW_S) | (vm->r[in->rd] & (PSW_IE | PSW_FLAGS));
 	return retire(vm, NEXT_PC(vm));
+	/* LAB interp END */
 }
 
 /* rtu rd: virtual mode := user; pc := rd.  A misaligned rd is not checked
@@ -104,10 +140,16 @@ static enum vmm_interp_result interp_wrfl(struct vmm *v, struct vmm_guest *g,
 static enum vmm_interp_result interp_rtu(struct vmm *v, struct vmm_guest *g,
                                          const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: rtu rd: virtual mode := user; pc := r[rd] (it retires there).
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)v, (void)fault;
 	struct cpu *vm = &g->vm;
 	vm->status &= ~PSW_S;
 	return retire(vm, vm->r[in->rd]);
+	/* LAB interp END */
 }
 
 /* in rd, port: from the guest's virtual device, at the clock after this
@@ -115,20 +157,34 @@ static enum vmm_interp_result interp_rtu(struct vmm *v, struct vmm_guest *g,
 static enum vmm_interp_result interp_in(struct vmm *v, struct vmm_guest *g,
                                         const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: in rd, port: rd := vmm_vdev_in(...) at the clock after this
+	 * instruction retires; then retire.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)fault;
 	struct cpu *vm = &g->vm;
 	vm->r[in->rd] = vmm_vdev_in(v, g, (uint32_t)in->imm, vm->clock + 1);
 	return retire(vm, NEXT_PC(vm));
+	/* LAB interp END */
 }
 
 /* out rd, port: to the guest's virtual device. */
 static enum vmm_interp_result interp_out(struct vmm *v, struct vmm_guest *g,
                                          const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: out rd, port: vmm_vdev_out(...) at the clock after this instruction
+	 * retires; then retire.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)fault;
 	struct cpu *vm = &g->vm;
 	vmm_vdev_out(v, g, (uint32_t)in->imm, vm->r[in->rd], vm->clock + 1);
 	return retire(vm, NEXT_PC(vm));
+	/* LAB interp END */
 }
 
 /* halt: the virtual CPU waits.  The dispatcher then idles the guest to its
@@ -136,10 +192,16 @@ static enum vmm_interp_result interp_out(struct vmm *v, struct vmm_guest *g,
 static enum vmm_interp_result interp_halt(struct vmm *v, struct vmm_guest *g,
                                           const struct isa_insn *in, struct cpu_trap *fault)
 {
+	/* LAB interp BEGIN
+	 * TODO: halt: the virtual CPU waits (vm->waiting); then retire.
+	 * stub: (void)v, (void)g, (void)in, (void)fault;
+	 * stub: return VMM_INTERP_BAD;
+	 */
 	(void)v, (void)in, (void)fault;
 	struct cpu *vm = &g->vm;
 	vm->waiting = true;
 	return retire(vm, NEXT_PC(vm));
+	/* LAB interp END */
 }
 
 static const interp_fn interp_table[ISA_NOPS] = {

@@ -30,6 +30,13 @@
  * identity R, so a random lrr does not end the run.  Registers r12 and r13
  * belong to the handler, r11 to the system data pointer; random code writes
  * only r0..r10.
+ *
+ * Programs for the ill-behaved variant (vmm_rand_generate_ill) draw from
+ * mixes with more for a binary rewriter to get wrong: critical
+ * instructions written into the code ahead of the pc at run time
+ * (self-modifying code, in system and in user mode), loads of code words
+ * (which may be patched), besides the computed jumps, critical
+ * instructions in both virtual modes and rtu excursions of every program.
  */
 #include "vmm.h"
 
@@ -73,6 +80,7 @@ struct gen {
 	unsigned slots_used;
 	uint32_t user_next;  /* where the next user program goes */
 	bool ie_possible;    /* a timer may interrupt */
+	bool user;           /* generating a user program (its R is not the identity) */
 	/* forward branches (J format) and jump addresses (movi) to patch once
 	 * the area is complete */
 	uint32_t fix_at[RP_MAX_INSNS], fix_to[RP_MAX_INSNS], fix_bias[RP_MAX_INSNS];
@@ -421,6 +429,69 @@ static void snip_jr(struct gen *g)
 	op(g, chance(g, 50) ? ISA_OP_JR : ISA_OP_CALLR, r, 0, 0, 0);
 }
 
+/* ---- code that reads and writes code (the ill mixes) ------------------------------ */
+
+/* A critical or ordinary instruction word to write into the code. */
+static uint32_t rand_code_word(struct gen *g)
+{
+	switch (below(g, 4)) {
+	case 0: return enc(ISA_OP_SRR, work_reg(g), work_reg(g), 0, 0);
+	case 1: return enc(ISA_OP_RDPSW, work_reg(g), 0, 0, 0);
+	case 2: return enc(ISA_OP_ADDI, work_reg(g), work_reg(g), 0, (int32_t)below(g, 64));
+	default: return enc(ISA_OP_NOP, 0, 0, 0, 0);
+	}
+}
+
+/* The register holding the data pointer and the virtual address of a
+ * physical one, for the code being generated. */
+static unsigned data_reg(const struct gen *g)
+{
+	return g->user ? RP_REG_UDATA : RP_REG_DATA;
+}
+
+static int32_t data_offset(const struct gen *g, uint32_t phys)
+{
+	/* A user program's R starts at RP_USER (lpsw) or at 0 (rtu): the
+	 * lpsw case is the common one; the other lands elsewhere, which is
+	 * fine too, as long as both machines do the same. */
+	uint32_t virt = g->user ? phys - RP_USER : phys;
+	int32_t base = g->user ? RP_USER_DATA : RP_DATA;
+	return (int32_t)virt - base;
+}
+
+/* Self-modifying code: write an instruction into a nop slot ahead, which
+ * then runs (a rewriter must notice the store into code it scanned). */
+static void snip_selfmod(struct gen *g)
+{
+	if (!room(g, 5))
+		return;
+	unsigned r = work_reg(g);
+	uint32_t w = rand_code_word(g);
+	uint32_t slot = g->pc + 3 * ISA_WORD_BYTES + (chance(g, 70) ? 0 : ISA_WORD_BYTES);
+	op(g, ISA_OP_LUI, r, 0, 0, (int32_t)(w >> 16));
+	op(g, ISA_OP_ORI, r, r, 0, (int32_t)(w & ISA_IMM16_MASK));
+	op(g, ISA_OP_SW, r, data_reg(g), 0, data_offset(g, slot));
+	op(g, ISA_OP_NOP, 0, 0, 0, 0);
+	if (slot > g->pc - ISA_WORD_BYTES)
+		op(g, ISA_OP_NOP, 0, 0, 0, 0);
+	/* Sometimes a byte store into the code instead: a half-changed word. */
+	if (chance(g, 20))
+		op(g, ISA_OP_SB, r, data_reg(g), 0, data_offset(g, slot - ISA_WORD_BYTES) + 1);
+}
+
+/* Load a word or a byte of code already generated (maybe a patched one). */
+static void snip_codeload(struct gen *g)
+{
+	uint32_t lo = g->user ? g->user_next : RP_CODE;
+	if (g->pc <= lo)
+		return;
+	uint32_t at = lo + below(g, (g->pc - lo) / ISA_WORD_BYTES) * ISA_WORD_BYTES;
+	static const enum isa_opcode loads[] = { ISA_OP_LW, ISA_OP_LB, ISA_OP_LBU };
+	enum isa_opcode o = loads[below(g, 3)];
+	uint32_t byte = o == ISA_OP_LW ? 0 : below(g, ISA_WORD_BYTES);
+	op(g, o, work_reg(g), data_reg(g), 0, data_offset(g, at + byte));
+}
+
 /* ---- the mixes: how often each snippet is drawn --------------------------------- */
 
 typedef void (*snippet_fn)(struct gen *g);
@@ -454,6 +525,20 @@ static const struct snippet user_mix[] = {
 	{ 12, snip_priv }, { 3, snip_loop },   { 5, snip_raw },
 };
 
+/* The ill mixes: the same, with code that writes and reads code. */
+static const struct snippet system_mix_ill[] = {
+	{ 17, snip_alu },   { 10, snip_branch }, { 4, snip_loop },  { 10, sys_mem },
+	{ 5, snip_trap },   { 14, snip_priv },   { 4, snip_timer }, { 3, snip_disk },
+	{ 3, snip_lrr },    { 2, snip_halt },    { 5, snip_jr },    { 10, snip_user },
+	{ 3, snip_raw },    { 6, snip_selfmod }, { 4, snip_codeload },
+};
+
+static const struct snippet user_mix_ill[] = {
+	{ 27, snip_alu }, { 13, snip_branch }, { 16, user_mem }, { 8, snip_trap },
+	{ 15, snip_priv }, { 3, snip_loop },   { 4, snip_raw },  { 8, snip_selfmod },
+	{ 6, snip_codeload },
+};
+
 /* Draw one snippet by weight (the weights add up to RP_PERCENT). */
 static void pick_snippet(struct gen *g, const struct snippet *mix, size_t n)
 {
@@ -476,8 +561,17 @@ static void gen_user(struct gen *g, unsigned k, uint32_t start, uint32_t end)
 	g->end = end - ISA_WORD_BYTES; /* keep room for the exit svc */
 	op(g, ISA_OP_MOVI, RP_REG_UDATA, 0, 0, RP_USER_DATA);
 	unsigned n = 3 + below(g, 30);
-	for (unsigned i = 0; i < n && room(g, 1); i++)
-		pick_snippet(g, user_mix, sizeof user_mix / sizeof user_mix[0]);
+	uint32_t saved_next = g->user_next;
+	g->user_next = start; /* code loads reach back to the program's start */
+	g->user = true;
+	for (unsigned i = 0; i < n && room(g, 1); i++) {
+		if (g->p->variant)
+			pick_snippet(g, user_mix_ill, sizeof user_mix_ill / sizeof user_mix_ill[0]);
+		else
+			pick_snippet(g, user_mix, sizeof user_mix / sizeof user_mix[0]);
+	}
+	g->user = false;
+	g->user_next = saved_next;
 	patch_jumps(g, fixes, g->pc);
 	g->end = end;
 	op(g, ISA_OP_SVC, 0, 0, 0, RP_EXIT_SVC + (int32_t)k);
@@ -624,7 +718,13 @@ static void gen_handler(struct gen *g)
 
 int vmm_rand_generate(uint64_t seed, struct vmm_randprog *p)
 {
+	return vmm_rand_generate_variant(seed, ISA_VARIANT_WELL, p);
+}
+
+int vmm_rand_generate_variant(uint64_t seed, isa_variant variant, struct vmm_randprog *p)
+{
 	memset(p, 0, sizeof *p);
+	p->variant = variant;
 	struct gen *g = calloc(1, sizeof *g);
 	p->mem = calloc(VMM_RAND_MEM, 1);
 	p->insn_addr = calloc(RP_MAX_INSNS, sizeof *p->insn_addr);
@@ -645,8 +745,12 @@ int vmm_rand_generate(uint64_t seed, struct vmm_randprog *p)
 	gen_prologue(g);
 	g->user_next = RP_USER;
 	unsigned n = 10 + below(g, 110);
-	for (unsigned i = 0; i < n && room(g, 1); i++)
-		pick_snippet(g, system_mix, sizeof system_mix / sizeof system_mix[0]);
+	for (unsigned i = 0; i < n && room(g, 1); i++) {
+		if (variant)
+			pick_snippet(g, system_mix_ill, sizeof system_mix_ill / sizeof system_mix_ill[0]);
+		else
+			pick_snippet(g, system_mix, sizeof system_mix / sizeof system_mix[0]);
+	}
 	/* The end: power off with a register's low byte, or halt. */
 	g->end = RP_HANDLER;
 	uint32_t last = g->pc;
@@ -668,7 +772,7 @@ void vmm_rand_image(struct vmm_randprog *p)
 	                               .mem_size = p->mem_size - PG32_TRAP_AREA_END,
 	                               .size = p->mem_size - PG32_TRAP_AREA_END,
 	                               .data = p->mem + PG32_TRAP_AREA_END };
-	p->img = (struct image){ .variant = ISA_VARIANT_WELL, .entry = p->entry, .nsegs = 1,
+	p->img = (struct image){ .variant = p->variant, .entry = p->entry, .nsegs = 1,
 	                         .segs = &p->seg };
 }
 

@@ -16,6 +16,15 @@
 
 enum vmm_next vmm_reflect(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t)
 {
+	/* LAB reflect BEGIN
+	 * TODO: deliver t into g by the PSW swap on its VIRTUAL machine (g->vm),
+	 * counting it in g->stats (reflected, or interrupts for an interrupt).
+	 * First bare_run's trap-loop rule: BARE_MAX_TRAPS_WITHOUT_PROGRESS
+	 * deliveries in a row at the same clock end g with VMM_TRAP_LOOP
+	 * (flush its console) and return VMM_NEXT_STOP.
+	 * stub: vmm_kill(v, g, t, "vmm_reflect is not written yet");
+	 * stub: return VMM_NEXT_STOP;
+	 */
 	(void)v;
 	struct cpu *vm = &g->vm;
 	/* bare_run's rule: traps delivered with no instruction retired in
@@ -34,10 +43,20 @@ enum vmm_next vmm_reflect(struct vmm *v, struct vmm_guest *g, const struct cpu_t
 		g->stats.reflected++;
 	cpu_deliver_trap(vm, t);
 	return VMM_NEXT_DELIVERED;
+	/* LAB reflect END */
 }
 
 enum vmm_next vmm_reflect_interrupt(struct vmm *v, struct vmm_guest *g)
 {
+	/* LAB reflect BEGIN
+	 * TODO: take g's pending virtual interrupt, the timer before the disk:
+	 * clear its bit, build the trap (the saved pc is the next instruction
+	 * to run; detail: the clock, or the disk status), end waiting, count
+	 * it in g->stats.traps, reflect it, and tell listeners with
+	 * vmm_event_emit (VMM_ACT_INTERRUPT, or VMM_ACT_KILLED if it stopped).
+	 * stub: vmm_kill(v, g, NULL, "vmm_reflect_interrupt is not written yet");
+	 * stub: return VMM_NEXT_STOP;
+	 */
 	struct cpu *vm = &g->vm;
 	/* As take_interrupt in cpu.c: the timer first, then the disk; the
 	 * saved pc is the next instruction to run. */
@@ -57,4 +76,5 @@ enum vmm_next vmm_reflect_interrupt(struct vmm *v, struct vmm_guest *g)
 	enum vmm_next next = vmm_reflect(v, g, &t);
 	vmm_event_emit(v, g, &t, next == VMM_NEXT_STOP ? VMM_ACT_KILLED : VMM_ACT_INTERRUPT, &before);
 	return next;
+	/* LAB reflect END */
 }

@@ -12,6 +12,15 @@ double vmm_efficiency(const struct vmm_stats *s)
 	return all ? (double)s->direct / (double)all : 1.0;
 }
 
+/* How the guest's critical instructions are handled: "hybrid", or the
+ * rewriting mode ("none": plain trap-and-emulate). */
+static const char *guest_mode(const struct vmm_guest *g)
+{
+	if (g->hybrid)
+		return "hybrid";
+	return vmm_rewrite_name(g->rw ? g->rw->mode : VMM_REWRITE_NONE);
+}
+
 /* Did any guest see a trap of this cause?  Only those get a column. */
 static bool cause_seen(const struct vmm *v, unsigned cause)
 {
@@ -47,6 +56,23 @@ void vmm_print_stats(const struct vmm *v, FILE *out)
 			if (cause_seen(v, c))
 				fprintf(out, " %9llu", (unsigned long long)g->stats.traps[c]);
 		fputc('\n', out);
+	}
+	/* Binary rewriting and the hybrid monitor, when a guest used them. */
+	bool any = false;
+	for (unsigned i = 0; i < v->nguests; i++)
+		any |= v->guests[i]->rw != NULL || v->guests[i]->hybrid;
+	if (any) {
+		fprintf(out, "\nrewriting\n%-16s %-8s %10s %10s %10s %10s %10s %12s\n", "guest", "mode",
+		        "blocks", "patches", "rw traps", "rescans", "watch", "interpreted");
+		for (unsigned i = 0; i < v->nguests; i++) {
+			const struct vmm_guest *g = v->guests[i];
+			const struct vmm_stats *s = &g->stats;
+			fprintf(out, "%-16s %-8s %10llu %10llu %10llu %10llu %10llu %12llu\n", g->name,
+			        guest_mode(g), (unsigned long long)s->blocks_scanned,
+			        (unsigned long long)s->patches, (unsigned long long)s->rewrite_traps,
+			        (unsigned long long)s->rescans, (unsigned long long)s->watch_traps,
+			        (unsigned long long)s->interpreted);
+		}
 	}
 	for (unsigned i = 0; i < v->nguests; i++)
 		if (v->guests[i]->end == VMM_KILLED)
@@ -91,9 +117,17 @@ void vmm_write_stats_json(const struct vmm *v, FILE *out)
 		        (unsigned long long)s->emulated, (unsigned long long)s->reflected,
 		        (unsigned long long)s->interrupts, (unsigned long long)s->slices);
 		for (unsigned c = 1; c < TRAP_NCAUSES; c++)
-			fprintf(out, "%s\"%s\": %llu", c > 1 ? ", " : "", pg32_trap_name(c),
-			        (unsigned long long)s->traps[c]);
-		fprintf(out, "},\n     \"memory\": {\"base\": %u, \"size\": %u},"
+			if (c != TRAP_WATCH) /* the monitor's own, never the guest's */
+				fprintf(out, "%s\"%s\": %llu", c > 1 ? ", " : "", pg32_trap_name(c),
+				        (unsigned long long)s->traps[c]);
+		fprintf(out, "},\n     \"rewrite\": \"%s\", \"blocks_scanned\": %llu, \"patches\": %llu,"
+		             " \"rewrite_traps\": %llu, \"rescans\": %llu, \"watch_traps\": %llu,"
+		             " \"interpreted\": %llu",
+		        guest_mode(g), (unsigned long long)s->blocks_scanned,
+		        (unsigned long long)s->patches, (unsigned long long)s->rewrite_traps,
+		        (unsigned long long)s->rescans, (unsigned long long)s->watch_traps,
+		        (unsigned long long)s->interpreted);
+		fprintf(out, ",\n     \"memory\": {\"base\": %u, \"size\": %u},"
 		             " \"disk\": {\"first\": %u, \"sectors\": %u},"
 		             " \"console_bytes\": %llu, \"console_cut\": %s",
 		        g->region.base, g->region.size, g->disk.first, g->disk.count,

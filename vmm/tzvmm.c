@@ -6,7 +6,9 @@
  * virtual clock; they share the one real CPU round robin.  Every guest runs
  * in real user mode, and every trap goes through the monitor's dispatcher.
  * With --check, one image runs on the bare machine and under the monitor
- * and the two runs are compared (the equivalence property).
+ * and the two runs are compared (the equivalence property).  Under an ill
+ * variant the monitor rewrites critical instructions (--rewrite) or
+ * interprets virtual system mode (--hybrid): see docs/rewriting.md.
  */
 #include "vmm.h"
 
@@ -34,6 +36,12 @@ static const char usage[] =
 	"                          start (- for standard input; default: none)\n"
 	"  --input-string TEXT     console input from TEXT\n"
 	"  --isa V                 ISA variant: well, ill, or ill:NAME,... (default: each image's)\n"
+	"  --rewrite MODE          critical instructions of an ill variant: none (plain\n"
+	"                          trap-and-emulate), static (patch the image at load)\n"
+	"                          or dynamic (patch block by block as control reaches\n"
+	"                          it); default: dynamic under ill, none under well\n"
+	"  --hybrid                the hybrid monitor: interpret every instruction the\n"
+	"                          guest runs in virtual system mode (no rewriting)\n"
 	"  --max-instructions N    stop each guest after N of its instructions (K, M, G)\n"
 	"  --console-cap BYTES     console output kept per guest (default 1M; 0: no cap)\n"
 	"  --console-dir DIR       each guest's console into DIR/NAME.out instead\n"
@@ -57,7 +65,8 @@ struct options {
 	bool minidisk_given;
 	uint64_t quantum, max, console_cap;
 	const char *disk, *input_path, *input_string, *isa, *stats_json, *console_dir;
-	bool stats, check;
+	bool stats, check, hybrid;
+	enum vmm_rewrite_mode rewrite;
 };
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -72,7 +81,8 @@ static int fail_usage(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_MEM = 256, OPT_HOST_MEM, OPT_QUANTUM, OPT_DISK, OPT_MINIDISK, OPT_INPUT,
-	       OPT_INPUT_STRING, OPT_ISA, OPT_MAX, OPT_CAP, OPT_CONSOLE_DIR, OPT_STATS, OPT_STATS_JSON, OPT_CHECK };
+	       OPT_INPUT_STRING, OPT_ISA, OPT_MAX, OPT_CAP, OPT_CONSOLE_DIR, OPT_STATS, OPT_STATS_JSON, OPT_CHECK,
+	       OPT_REWRITE, OPT_HYBRID };
 	static const struct option opts[] = {
 		{ "mem", required_argument, NULL, OPT_MEM },
 		{ "host-mem", required_argument, NULL, OPT_HOST_MEM },
@@ -88,6 +98,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "rewrite", required_argument, NULL, OPT_REWRITE },
+		{ "hybrid", no_argument, NULL, OPT_HYBRID },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -130,6 +142,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_STATS: o->stats = true; break;
 		case OPT_STATS_JSON: o->stats_json = optarg; break;
 		case OPT_CHECK: o->check = true; break;
+		case OPT_REWRITE:
+			if (vmm_rewrite_parse(optarg, &o->rewrite) != 0)
+				return fail_usage("bad rewriting mode '%s' (none, static or dynamic)", optarg);
+			break;
+		case OPT_HYBRID: o->hybrid = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default:
 			return fail_usage("unknown option, or an option without its value: '%s'",
@@ -144,6 +161,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return fail_usage("%s", "give --input or --input-string, not both");
 	if (o->check && o->console_dir)
 		return fail_usage("%s", "--check compares the consoles itself: no --console-dir");
+	if (o->hybrid && (o->rewrite == VMM_REWRITE_STATIC || o->rewrite == VMM_REWRITE_DYNAMIC))
+		return fail_usage("%s", "--hybrid runs without rewriting: drop --rewrite");
 	if (o->minidisk_given && !o->disk)
 		return fail_usage("%s", "--minidisk needs a --disk to carve it from");
 	return -1;
@@ -220,10 +239,15 @@ static int run_check(const struct options *o, const char *path, const struct ima
 	struct vmm_check_config cfg = {
 		.mem_size = o->mem, .variant = variant, .input = input, .input_len = input_len,
 		.disk_path = o->disk, .max_instructions = o->max, .quantum = o->quantum,
-		.first_divergence = true,
+		.first_divergence = true, .rewrite = o->rewrite, .hybrid = o->hybrid,
 	};
 	struct vmm_check_result res;
 	char msg[MSG_LEN], line[MSG_LEN + VMM_CHECK_WHAT];
+	if (o->hybrid && !vmm_hybrid_virtualizable(variant)) {
+		isa_variant_format(variant, msg, sizeof msg);
+		fprintf(stderr, TOOL ": note: the hybrid monitor under %s does not guarantee "
+		                "equivalence (Theorem 3 does not hold)\n", msg);
+	}
 	if (vmm_check(img, &cfg, &res, msg, sizeof msg) != 0) {
 		fprintf(stderr, TOOL ": %s: %s\n", path, msg);
 		return PG32_EXIT_USAGE;
@@ -283,7 +307,7 @@ static int run_guests(const struct options *o, int n, char **paths, struct image
 			.input = input, .input_len = input_len, .disk_sectors = o->disk ? share : 0,
 			.max_instructions = o->max, .console = consoles[i],
 			.prefix = n > 1 && !o->console_dir,
-			.console_cap = o->console_cap,
+			.console_cap = o->console_cap, .rewrite = o->rewrite, .hybrid = o->hybrid,
 		};
 		if (vmm_add_guest(v, &gc, NULL, msg, sizeof msg) != 0) {
 			fprintf(stderr, TOOL ": %s\n", msg);

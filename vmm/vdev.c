@@ -137,6 +137,7 @@ static uint32_t disk_finish(struct vmm *v, struct vmm_guest *g)
 	if (ok && bytes > 0) {
 		off_t off = ((off_t)g->disk.first + d->xfer_sector) * DISK_SECTOR_BYTES;
 		uint8_t *at = g->vm.mem + d->xfer_addr; /* = host_mem + region.base + addr */
+		vmm_rewrite_invalidate(g, d->xfer_addr, bytes); /* DMA sees and overwrites originals */
 		ssize_t n = d->disk_cmd == DISK_CMD_READ ? pread(v->disk_fd, at, (size_t)bytes, off)
 		                                         : pwrite(v->disk_fd, at, (size_t)bytes, off);
 		ok = n == (ssize_t)bytes;

@@ -73,6 +73,7 @@ void vmm_destroy(struct vmm *v)
 		return;
 	for (unsigned i = 0; i < v->nguests; i++) {
 		vmm_vdev_flush(v->guests[i]);
+		vmm_rewrite_free(v->guests[i]->rw);
 		free(v->guests[i]);
 	}
 	free(v->guests);
@@ -138,6 +139,30 @@ int vmm_add_guest(struct vmm *v, const struct vmm_guest_config *gc, struct vmm_g
 	g->dev.input_len = gc->input_len;
 	g->limit = gc->max_instructions ? gc->max_instructions : VMM_NO_LIMIT;
 	g->last_delivery = UINT64_MAX;
+	/* Binary rewriting or the hybrid monitor, after the image is placed. */
+	enum vmm_rewrite_mode mode = vmm_rewrite_resolve(gc->rewrite, gc->variant, gc->hybrid);
+	if (gc->hybrid && mode != VMM_REWRITE_NONE) {
+		snprintf(msg, msglen, "guest %u (%s): the hybrid monitor runs without rewriting",
+		         v->nguests + 1, name);
+		vmm_free_region(v, &g->region);
+		free(g);
+		return PG32_EARG;
+	}
+	err = vmm_rewrite_init(v, g, mode, gc->img, why, sizeof why);
+	if (err) {
+		snprintf(msg, msglen, "guest %u (%s): %s", v->nguests + 1, name, why);
+		vmm_free_region(v, &g->region);
+		free(g);
+		return err;
+	}
+	g->hybrid = gc->hybrid;
+	if (g->hybrid && !vmm_hybrid_virtualizable(g->vm.variant) && v->log) {
+		char var[VMM_WHY_MAX];
+		isa_variant_format(g->vm.variant, var, sizeof var);
+		fprintf(v->log, "monitor: guest %s: the hybrid monitor under %s does not guarantee "
+		                "equivalence: a critical instruction is sensitive in user mode, so "
+		                "Theorem 3 does not hold\n", g->name, var);
+	}
 	g->id = v->nguests;
 	v->guests[v->nguests++] = g;
 	v->own_bytes += sizeof *g;
@@ -200,6 +225,14 @@ void vmm_world_load(struct vmm *v, const struct vmm_guest *g)
 	c->irq_pending = 0;
 	c->waiting = false;
 	c->bus = NULL;
+	/* Dynamic rewriting: the guest's watch map, for its region. */
+	if (g->rw && g->rw->map) {
+		c->watch = g->rw->map;
+		c->watch_base = g->region.base;
+		c->watch_words = g->rw->words;
+	} else {
+		c->watch = NULL;
+	}
 }
 
 void vmm_world_save(struct vmm *v, struct vmm_guest *g)

@@ -21,6 +21,8 @@
  *   stats.c     the per-guest figures (efficiency, traps by cause)
  *   check.c     the equivalence checker (bare machine vs monitor)
  *   randprog.c  random PG32 programs for the checker
+ *   rewrite.c   binary rewriting of critical instructions (the ill variant)
+ *   hybrid.c    the hybrid monitor: interprets virtual system mode
  *
  * ====================================================================
  * Composition of relocation.  A guest's "physical memory" is its region
@@ -83,6 +85,14 @@
 /* Exit status of tzvmm --check when the runs differ. */
 #define VMM_EXIT_DIVERGED 1
 
+/* Binary rewriting of a guest's critical instructions (rewrite.c). */
+enum vmm_rewrite_mode {
+	VMM_REWRITE_AUTO = 0, /* dynamic if the variant has a critical instruction, else none */
+	VMM_REWRITE_NONE,     /* plain trap-and-emulate (wrong under ill) */
+	VMM_REWRITE_STATIC,   /* scan every image word at load (wrong on purpose) */
+	VMM_REWRITE_DYNAMIC,  /* scan block by block as control reaches it */
+};
+
 /* How a guest ended. */
 enum vmm_end {
 	VMM_RUNNING = 0,  /* not ended */
@@ -143,6 +153,13 @@ struct vmm_stats {
 	uint64_t reflected;            /* traps from the CPU delivered into the guest */
 	uint64_t interrupts;           /* virtual interrupts delivered */
 	uint64_t slices;               /* time slices it was given */
+	/* binary rewriting (rewrite.c) and the hybrid monitor (hybrid.c) */
+	uint64_t blocks_scanned;       /* blocks scanned for critical instructions */
+	uint64_t patches;              /* critical instructions patched */
+	uint64_t rewrite_traps;        /* patched words executed (original emulated) */
+	uint64_t rescans;              /* scanned words written, to be scanned again */
+	uint64_t watch_traps;          /* the monitor's own watch-map traps (never the guest's) */
+	uint64_t interpreted;          /* instructions the hybrid monitor interpreted */
 };
 
 /* One guest: the virtual machine it sees, and what the monitor keeps on it. */
@@ -165,6 +182,10 @@ struct vmm_guest {
 	unsigned no_progress;
 	uint64_t last_delivery;
 	char why[VMM_WHY_MAX];         /* VMM_KILLED: what happened */
+	/* Binary rewriting: NULL under plain trap-and-emulate.  All of the
+	 * rewriter's state is behind this one pointer (vmm_rewrite_clone). */
+	struct vmm_rewrite *rw;
+	bool hybrid;                   /* interpret virtual system mode (hybrid.c) */
 };
 
 /* ---- events: what the monitor did with each trap ----------------------
@@ -252,6 +273,8 @@ struct vmm_guest_config {
 	FILE *console;                 /* NULL: output discarded */
 	bool prefix;                   /* prefix each line with "[name] " */
 	uint64_t console_cap;          /* 0: no cap */
+	enum vmm_rewrite_mode rewrite; /* VMM_REWRITE_AUTO: see vmm_rewrite_resolve */
+	bool hybrid;                   /* the hybrid monitor (no rewriting) */
 };
 
 /* Add a guest: allocate its region and minidisk, place the image, reset its
@@ -302,6 +325,8 @@ enum vmm_next {
 	VMM_NEXT_RESUME,    /* emulated: go on as if the instruction ran directly */
 	VMM_NEXT_DELIVERED, /* a trap was delivered into the guest (reflected) */
 	VMM_NEXT_STOP,      /* the guest has ended */
+	VMM_NEXT_RETRY,     /* nothing retired: the monitor fixed something up
+	                     * (scanned code after a watch trap); run on */
 };
 
 /* Run g for one time slice of at most quantum instructions (retired and
@@ -386,6 +411,8 @@ struct vmm_check_config {
 	const struct image *const *beside;
 	size_t nbeside;
 	bool first_divergence;         /* search the first differing instruction */
+	enum vmm_rewrite_mode rewrite; /* for the monitor's run (0: the default) */
+	bool hybrid;                   /* the monitor's run is the hybrid monitor */
 };
 
 struct vmm_check_result {
@@ -418,6 +445,7 @@ void vmm_check_format(const struct vmm_check_result *res, char *buf, size_t len)
  * are, so a divergence can be shrunk by turning them into nops. */
 struct vmm_randprog {
 	uint64_t seed;
+	isa_variant variant;           /* WELL, or an ill variant: the ill mixes */
 	uint32_t mem_size, entry;
 	uint8_t *mem;
 	uint32_t *insn_addr;           /* addresses of the random instructions */
@@ -428,6 +456,11 @@ struct vmm_randprog {
 
 /* Generate the program of seed into *p.  Returns 0 or PG32_ENOMEM. */
 int vmm_rand_generate(uint64_t seed, struct vmm_randprog *p);
+/* The same for a variant: under an ill one the program also writes
+ * critical instructions into its own code ahead of the pc (system and
+ * user mode), loads code words, and jumps through registers more often;
+ * its image carries the variant. */
+int vmm_rand_generate_variant(uint64_t seed, isa_variant variant, struct vmm_randprog *p);
 /* Refresh p->img after p->mem changed (it always describes all of mem). */
 void vmm_rand_image(struct vmm_randprog *p);
 void vmm_rand_free(struct vmm_randprog *p);
@@ -437,5 +470,139 @@ void vmm_rand_free(struct vmm_randprog *p);
 uint32_t vmm_rand_shrink(struct vmm_randprog *p, const struct vmm_check_config *cfg);
 /* Print the non-nop random instructions of p, disassembled. */
 void vmm_rand_print(const struct vmm_randprog *p, FILE *out);
+
+/* ---- snapshots (snapshot.c) --------------------------------------------
+ * A copy of a guest's whole state, to go back to later (the debugger's
+ * reverse execution replays forward from one).  Because a guest's run
+ * depends only on its own state (its region, its devices, its clock), one
+ * guest can be restored without touching the others.  Not kept: the host
+ * disk's sectors (a guest that wrote its minidisk since keeps the writes)
+ * and stats.slices' meaning (a replay may use other slices).
+ *
+ * State reachable by pointer is deep-copied (the rewriter's g->rw, with
+ * vmm_rewrite_clone); the struct copy shares only pointers that never
+ * change while the monitor lives (vm.mem, vm.bus, dev.out, dev.input). */
+struct vmm_guest_snapshot {
+	struct vmm_guest g;            /* the guest struct, copied */
+	uint8_t *mem;                  /* a copy of its region (g.vm.mem_size bytes) */
+	long long console_pos;         /* ftello of its console stream, or -1 */
+};
+
+struct vmm_snapshot {
+	unsigned nguests;
+	struct vmm_guest_snapshot *guests;
+};
+
+/* Copy g (and its memory, and its console position when the stream can
+ * seek) into *s.  Returns 0 or PG32_ENOMEM. */
+int vmm_guest_snapshot_take(const struct vmm_guest *g, struct vmm_guest_snapshot *s);
+/* Put g back as it was in s (g must be the guest s was taken of); a
+ * seekable console is cut back to where it was, so output written since is
+ * written again on replay.  Returns 0, or PG32_ENOMEM (g unchanged). */
+int vmm_guest_snapshot_restore(struct vmm_guest *g, const struct vmm_guest_snapshot *s);
+void vmm_guest_snapshot_free(struct vmm_guest_snapshot *s);
+/* Every guest of v.  Returns 0 and *out, or PG32_ENOMEM. */
+int vmm_snapshot_take(const struct vmm *v, struct vmm_snapshot **out);
+/* Every guest of v back as in s; PG32_EARG if v's guests are not those s
+ * was taken of (another count or other regions). */
+int vmm_snapshot_restore(struct vmm *v, const struct vmm_snapshot *s);
+void vmm_snapshot_free(struct vmm_snapshot *s);
+/* Heap bytes a snapshot holds. */
+size_t vmm_guest_snapshot_bytes(const struct vmm_guest_snapshot *s);
+size_t vmm_snapshot_bytes(const struct vmm_snapshot *s);
+
+/* ---- binary rewriting (rewrite.c) -------------------------------------
+ * Under an ill variant, critical instructions run in real user mode
+ * without trapping.  The rewriter replaces each in place by a PATCH WORD,
+ * an undefined-opcode word whose low 24 bits index the patch table; it
+ * faults (illegal) when run, and the monitor, finding the patch table entry
+ * at that address, emulates the original.  docs/rewriting.md tells all.
+ *
+ *   static   every word of every image segment patched at load, not watched
+ *   dynamic  guest memory starts X-watched (struct cpu.watch, one byte per
+ *            word of the guest's memory): the first fetch of a word traps,
+ *            the block from there is scanned and patched; scanned words
+ *            become W-watched (a store is caught and the word scanned
+ *            again), patched words R-watched (a load sees the original). */
+#define VMM_PATCH_INDEX_MAX ISA_OFF24_MASK /* the largest patch index */
+#define VMM_PATCH_WORD(i) (((uint32_t)ISA_OP_UNDEFINED << ISA_OPCODE_SHIFT) | (uint32_t)(i))
+#define VMM_PATCH_FREE UINT32_MAX          /* addr of a free patch table entry */
+#define VMM_SCAN_BLOCK_MAX 64u             /* words scanned per block at most */
+
+struct vmm_patch {
+	uint32_t addr;     /* guest physical address, or VMM_PATCH_FREE */
+	uint32_t original; /* the critical instruction (free: next free index) */
+};
+
+struct vmm_rewrite {
+	enum vmm_rewrite_mode mode;    /* VMM_REWRITE_STATIC or _DYNAMIC */
+	isa_variant critical;          /* opcodes to patch: the variant's critical set */
+	uint8_t *map;                  /* dynamic: CPU_WATCH_* per word of guest memory */
+	uint32_t words;                /* words of guest memory */
+	struct vmm_patch *patch;       /* the patch table */
+	uint32_t npatch, cap;          /* entries used (live or free), allocated */
+	uint32_t max;                  /* cap on entries: guest words, at most 2^24 */
+	uint32_t free_head;            /* first free entry, VMM_PATCH_FREE if none */
+};
+
+/* "none", "static", "dynamic" ("auto" for VMM_REWRITE_AUTO). */
+const char *vmm_rewrite_name(enum vmm_rewrite_mode m);
+/* Parse "none", "static" or "dynamic".  Returns 0 or PG32_EARG. */
+int vmm_rewrite_parse(const char *text, enum vmm_rewrite_mode *out);
+/* The mode a guest of variant v runs with: AUTO is dynamic when v has a
+ * critical instruction, none otherwise; the hybrid monitor never rewrites. */
+enum vmm_rewrite_mode vmm_rewrite_resolve(enum vmm_rewrite_mode m, isa_variant v, bool hybrid);
+/* Set up g->rw for mode (after the image is placed): static patches img's
+ * segments now.  NONE leaves g->rw NULL.  PG32_ENOMEM with a message. */
+int vmm_rewrite_init(struct vmm *v, struct vmm_guest *g, enum vmm_rewrite_mode mode,
+                     const struct image *img, char *msg, size_t msglen);
+/* For snapshots: a deep copy of src (NULL gives NULL), and its release. */
+int vmm_rewrite_clone(const struct vmm_rewrite *src, struct vmm_rewrite **out);
+void vmm_rewrite_free(struct vmm_rewrite *rw);
+/* The dispatcher's first stop: a watch-map trap, or a patch word run.
+ * Returns true with *next and *action set if it was the rewriter's. */
+bool vmm_rewrite_trap(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                      enum vmm_next *next, enum vmm_action *action);
+/* Guest physical bytes [addr, addr + len) are about to be written or read
+ * by someone other than the guest's own loads and stores (DMA, the PSW
+ * swap, lpsw's interpreter routine): put the originals of patched words
+ * back there and forget the scan (dynamic only; the rest of memory is
+ * untouched).  Returns the number of words forgotten. */
+uint32_t vmm_rewrite_invalidate(struct vmm_guest *g, uint32_t addr, uint64_t len);
+/* Copy g's memory into buf (g->vm.mem_size bytes) with every patch word
+ * still in place replaced by its original: under dynamic rewriting exactly
+ * what the guest's loads see.  (Under static rewriting the guest's loads
+ * see the patch words; the checker, which compares this view, then finds
+ * static's corruption where the guest's behaviour first differs.) */
+void vmm_rewrite_guest_view(const struct vmm_guest *g, uint8_t *buf);
+/* The word at guest physical addr (4-aligned) as the guest sees it. */
+uint32_t vmm_rewrite_read_word(const struct vmm_guest *g, uint32_t addr);
+/* The same at any alignment (addr + 4 <= memory size): what a fetch there
+ * would give the guest.  Without rewriting, memory as it is. */
+uint32_t vmm_rewrite_fetch(const struct vmm_guest *g, uint32_t addr);
+/* Must g be interpreted now rather than run directly?  Under dynamic
+ * rewriting while its virtual base is not a multiple of 4: its
+ * instructions then straddle the watch map's words. */
+bool vmm_rewrite_interprets(const struct vmm_guest *g);
+
+/* ---- the hybrid monitor (hybrid.c) -------------------------------------
+ * Theorem 3: a machine whose user-sensitive instructions are privileged has
+ * a hybrid monitor, one that interprets every instruction the guest runs in
+ * VIRTUAL system mode and runs virtual user mode directly. */
+
+/* Is v hybrid-virtualizable: is no critical instruction of v
+ * user-sensitive (control- or location-sensitive in user mode)?  Only srr,
+ * which reads the real R, is; rtu, rdpsw and wrfl are not (as tzclassify
+ * finds, docs/classify.md). */
+bool vmm_hybrid_virtualizable(isa_variant v);
+/* Interpret the one instruction at g's pc (g in virtual system mode),
+ * with the same device and interrupt timing as direct execution. */
+enum vmm_next vmm_hybrid_step(struct vmm *v, struct vmm_guest *g);
+/* Run the instruction word w at g's pc as g's bare machine would, in g's
+ * virtual mode: a privileged one in virtual system mode by its interpreter
+ * routine, any other by cpu_exec_word on g's virtual machine; a trap it
+ * takes is reflected.  *action says which.  VMM_NEXT_RESUME: it retired. */
+enum vmm_next vmm_exec_word(struct vmm *v, struct vmm_guest *g, uint32_t w,
+                            enum vmm_action *action);
 
 #endif /* VMM_H */
