@@ -2,7 +2,8 @@
  * test_guests.c -- golden tests of the guest programs: every guests/NAME.s
  * is one cmocka test, found when the program starts (a new guest needs no
  * edit here).  Each guest is assembled in process with asm_assemble_file,
- * run on the bare machine with its console going to an open_memstream
+ * run on the bare machine of the variant its image records (.isa ill
+ * guests on the ill machine) with its console going to an open_memstream
  * buffer, and its output compared byte for byte with guests/NAME.expected;
  * a difference fails with a diff-like message naming the first line that
  * differs.  The run must end in a power-off with the expected code.
