@@ -175,7 +175,8 @@ struct asm_operand {
 	X(ELSE,    "else",    "",              "the other branch of .if")                      \
 	X(ENDIF,   "endif",   "",              "end of .if")                                   \
 	X(ENTRY,   "entry",   "EXPR",          "the entry point of the image")                 \
-	X(ISA,     "isa",     "VARIANT",       "the ISA variant the image requires")
+	X(ISA,     "isa",     "VARIANT",       "the ISA variant the image requires")          \
+	X(CRITICAL, "critical", "",            "the critical instructions from here on are meant: no warnings")
 
 enum asm_directive {
 	ASM_DIR_UNKNOWN,
@@ -393,6 +394,7 @@ struct asm_ctx {
 	isa_variant isa_variant;
 	struct asm_loc isa_loc;
 	isa_variant variant;     /* the variant in force (known after pass 1) */
+	bool critical_meant;     /* .critical seen: no warnings for critical instructions */
 
 	/* listing */
 	struct asm_listline line;

@@ -392,7 +392,8 @@ static void warn_critical(struct asm_ctx *a, enum isa_opcode op, const struct as
 	const struct isa_opinfo *info = isa_info(op);
 	char variant[VARIANT_TEXT_MAX];
 
-	if (!a->final || info->ill == ISA_ILL_NONE || !(a->variant & ISA_VARIANT_BIT(op)))
+	if (!a->final || a->critical_meant || info->ill == ISA_ILL_NONE ||
+	    !(a->variant & ISA_VARIANT_BIT(op)))
 		return;
 	isa_variant_format(a->variant, variant, sizeof variant);
 	asm_warning_late(a, loc, "'%s' is a critical instruction in variant %s: it %s (like %s)",
@@ -796,6 +797,10 @@ void asm_directive(struct asm_ctx *a, int dir, struct asm_slice name, const stru
 	case ASM_DIR_ENDIF: asm_cond_endif(a, loc); break;
 	case ASM_DIR_ENTRY: dir_entry(a, loc); break;
 	case ASM_DIR_ISA: asm_isa_directive(a, (struct asm_slice){ NULL, 0 }, loc); break;
+	case ASM_DIR_CRITICAL:
+		if (check_operands(a, ".critical", "", "", loc))
+			a->critical_meant = true;
+		break;
 	case ASM_NDIRS: break;
 	}
 }
@@ -904,6 +909,7 @@ void asm_stmt_pass_begin(struct asm_ctx *a)
 	a->seg_open = false;
 	a->pc = PG32_LOAD_ADDR;
 	a->pc_bad = false;
+	a->critical_meant = false;
 	a->emitted_any = false;
 	a->first_emit = PG32_LOAD_ADDR;
 	if (a->pass == 1)

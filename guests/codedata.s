@@ -18,6 +18,7 @@
 ; the true ones: the words the assembler wrote.
 ; test-exit: 0
 	.isa ill
+	.critical                       ; its critical instructions are the point
 	.include "pg32.inc"
 	.entry _start
 

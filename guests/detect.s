@@ -29,6 +29,7 @@
 ; bare machine).
 ; test-exit: 0
 	.isa ill
+	.critical                       ; its critical instructions are the point
 	.include "pg32.inc"
 	.entry _start
 

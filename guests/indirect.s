@@ -20,6 +20,7 @@
 ;                                machine would trap.
 ; test-exit: 0
 	.isa ill
+	.critical                       ; its critical instructions are the point
 	.include "pg32.inc"
 	.entry _start
 

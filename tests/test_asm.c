@@ -350,6 +350,13 @@ static void test_critical_warning(void **state)
 	assert_null(strstr(r.diag, "'srr'"));
 	assert_non_null(strstr(r.diag, "'rtu' is a critical instruction in variant ill:rtu"));
 	done(&r);
+	/* .critical: the ones after it are meant, the ones before still warn. */
+	r = ok(".isa ill\n srr r1, r2\n .critical\n rdpsw r3\n rtu r1\n");
+	assert_non_null(strstr(r.diag, "'srr' is a critical"));
+	assert_null(strstr(r.diag, "'rdpsw'"));
+	assert_null(strstr(r.diag, "'rtu'"));
+	done(&r);
+	fails(".critical 1\n", "'.critical' takes no operands");
 }
 
 /* ---- pseudo-instructions ----------------------------------------------- */
