@@ -605,4 +605,85 @@ enum vmm_next vmm_hybrid_step(struct vmm *v, struct vmm_guest *g);
 enum vmm_next vmm_exec_word(struct vmm *v, struct vmm_guest *g, uint32_t w,
                             enum vmm_action *action);
 
+/* ---- the command line of the monitor's tools (cli.c) --------------------
+ * tzvmm and tzdbg take the same options for the monitor and its guests;
+ * they are parsed, checked and acted on once, here.  A tool lists them in
+ * its getopt_long table with VMM_CLI_OPTIONS(its own macro), hands each to
+ * vmm_cli_option, puts VMM_CLI_HELP in its usage, and loads its images
+ * with vmm_cli_load. */
+
+/* X(long name, has_arg, ID): has_arg is 1 (a value) or 0 (a flag). */
+#define VMM_CLI_OPTIONS(X)                                                     \
+	X("mem", 1, MEM) X("host-mem", 1, HOST_MEM) X("quantum", 1, QUANTUM)      \
+	X("disk", 1, DISK) X("minidisk", 1, MINIDISK) X("input", 1, INPUT)        \
+	X("input-string", 1, INPUT_STRING) X("isa", 1, ISA)                       \
+	X("rewrite", 1, REWRITE) X("hybrid", 0, HYBRID)                           \
+	X("max-instructions", 1, MAX)
+
+/* Their option codes: above any character, so a tool's own start after
+ * VMM_CLI_END. */
+enum vmm_cli_id {
+	VMM_CLI_BEFORE_FIRST = 255,
+#define VMM_CLI_ENUM(name, arg, id) VMM_CLI_##id,
+	VMM_CLI_OPTIONS(VMM_CLI_ENUM)
+#undef VMM_CLI_ENUM
+	VMM_CLI_END
+};
+
+#define VMM_CLI_HELP                                                                        \
+	"  --mem SIZE              memory of each guest, e.g. 64K or 1M (default 1M)\n"         \
+	"  --host-mem SIZE         host memory the guests are carved from (default 64M)\n"      \
+	"  --quantum N             time slice, in instructions (default 10000)\n"               \
+	"  --disk FILE             host disk image, carved into one minidisk per guest\n"       \
+	"  --minidisk N            sectors per guest (default: the disk shared equally)\n"      \
+	"  --input FILE            console input of every guest, read before they\n"            \
+	"                          start (- for standard input; default: none)\n"              \
+	"  --input-string TEXT     console input from TEXT\n"                                   \
+	"  --isa V                 ISA variant: well, ill, or ill:NAME,... (default: each\n"    \
+	"                          image's)\n"                                                  \
+	"  --rewrite MODE          critical instructions of an ill variant: none (plain\n"      \
+	"                          trap-and-emulate), static (patch the image at load)\n"      \
+	"                          or dynamic (patch block by block as control reaches\n"      \
+	"                          it); default: dynamic under ill, none under well\n"         \
+	"  --hybrid                the hybrid monitor: interpret every instruction the\n"       \
+	"                          guest runs in virtual system mode (no rewriting)\n"         \
+	"  --max-instructions N    stop each guest after N of its instructions (K, M, G)\n"
+
+/* The values of the shared options. */
+struct vmm_cli {
+	uint32_t mem, host_mem, minidisk;
+	bool minidisk_given, hybrid;
+	enum vmm_rewrite_mode rewrite;
+	uint64_t quantum, max;
+	const char *disk, *input_path, *input_string, *isa;
+};
+
+/* The defaults. */
+void vmm_cli_init(struct vmm_cli *c);
+/* Take option id with its value arg: 0, or PG32_EARG with "bad memory
+ * size '...'" and the like in msg. */
+int vmm_cli_option(struct vmm_cli *c, int id, const char *arg, char *msg, size_t msglen);
+/* The checks between options, after the last one: 0 or PG32_EARG. */
+int vmm_cli_check(const struct vmm_cli *c, char *msg, size_t msglen);
+
+/* The guests named on the command line, loaded. */
+struct vmm_cli_guests {
+	unsigned n;
+	struct image *imgs;
+	isa_variant *variants;        /* each image's, or --isa's */
+	char (*names)[VMM_NAME_MAX];  /* see vmm_guest_names */
+	const uint8_t *input;         /* --input's bytes or --input-string's */
+	size_t input_len;
+	uint8_t *input_buf;           /* owned: --input's bytes */
+};
+/* Load the n images of paths, their variants, names and the console input
+ * (--input - reads standard input to its end).  0, or a PG32_E* code with
+ * a message naming the file; *out is then empty. */
+int vmm_cli_load(const struct vmm_cli *c, unsigned n, char *const *paths,
+                 struct vmm_cli_guests *out, char *msg, size_t msglen);
+void vmm_cli_free(struct vmm_cli_guests *gs);
+/* Guest names from image paths: "build/guests/hello.img" -> "hello", and
+ * "name#1", "name#2", ... when a name repeats. */
+void vmm_guest_names(unsigned n, char *const *paths, char (*names)[VMM_NAME_MAX]);
+
 #endif /* VMM_H */
