@@ -5,6 +5,7 @@
 #include "bench.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 double bench_now(void)
@@ -14,6 +15,16 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+uint32_t bench_enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm)
+{
+	struct isa_insn in = { .op = op, .rd = (uint8_t)rd, .rs = (uint8_t)rs,
+	                       .rt = (uint8_t)rt, .imm = imm };
+	uint32_t w = 0;
+	if (isa_encode(&in, &w, NULL, 0) != 0)
+		abort();
+	return w;
+}
+
 int main(int argc, char **argv)
 {
 	const char *build = argc > 1 ? argv[1] : "build";
@@ -21,6 +32,8 @@ int main(int argc, char **argv)
 	bench_isa(build);
 	bench_asm();
 	bench_vmm(build);
+	bench_dbg();
 	bench_callgrind(build);
+	bench_grade(build);
 	return 0;
 }

@@ -8,12 +8,19 @@
 
 #include <stdint.h>
 
+#include "pg32.h"
+
 /* Seconds of a monotonic clock (benchmarks only: never in the machine). */
 double bench_now(void);
+/* One instruction word; the operands are constants known to fit (aborts
+ * otherwise: a benchmark's program is fixed). */
+uint32_t bench_enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm);
 
 void bench_isa(const char *build_dir); /* bare_alu_mips, bare_mem_mips */
 void bench_asm(void);                  /* asm_lines_per_s */
 void bench_vmm(const char *build_dir); /* vmm_compute_ratio, trap_roundtrip_ns, ... */
+void bench_dbg(void);                  /* dbg_continue_mips, reverse_step_ms, replay_mib */
 void bench_callgrind(const char *build_dir); /* host_instr_per_guest_instr (valgrind) */
+void bench_grade(const char *build_dir); /* grade_one_s, grade_batch_speedup */
 
 #endif

@@ -26,25 +26,15 @@
 #define COLLECTED "Collected :"
 #define VALGRIND "valgrind --tool=callgrind --callgrind-out-file=/dev/null"
 
-static uint32_t enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm)
-{
-	struct isa_insn in = { .op = op, .rd = (uint8_t)rd, .rs = (uint8_t)rs,
-	                       .rt = (uint8_t)rt, .imm = imm };
-	uint32_t w = 0;
-	if (isa_encode(&in, &w, NULL, 0) != 0)
-		abort();
-	return w;
-}
-
 /* Write the ALU loop of bench_isa, made endless (b instead of blt), as an
  * image at path. */
 static int write_loop_image(const char *path)
 {
 	const uint32_t words[] = {
-		enc(ISA_OP_ADDI, 1, 1, 0, 1),
-		enc(ISA_OP_XOR, 2, 2, 1, 0),
-		enc(ISA_OP_CMP, 1, 3, 0, 0),
-		enc(ISA_OP_B, 0, 0, 0, -4),
+		bench_enc(ISA_OP_ADDI, 1, 1, 0, 1),
+		bench_enc(ISA_OP_XOR, 2, 2, 1, 0),
+		bench_enc(ISA_OP_CMP, 1, 3, 0, 0),
+		bench_enc(ISA_OP_B, 0, 0, 0, -4),
 	};
 	uint8_t bytes[sizeof words];
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)

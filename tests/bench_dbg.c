@@ -25,31 +25,22 @@
 #define MIB (1024.0 * 1024.0)
 #define MS 1000.0
 
-static uint32_t enc(enum isa_opcode op, unsigned rd, unsigned rs, int32_t imm)
-{
-	struct isa_insn in = { .op = op, .rd = (uint8_t)rd, .rs = (uint8_t)rs, .imm = imm };
-	uint32_t w = 0;
-	if (isa_encode(&in, &w, NULL, 0) != 0)
-		abort();
-	return w;
-}
-
 /* The guest's whole memory as one segment: trap words, code at
  * PG32_LOAD_ADDR. */
 static void guest_image(struct image *img, struct img_segment *seg, uint8_t *mem)
 {
 	uint32_t at = PG32_LOAD_ADDR;
 #define EMIT(w) do { pg32_store32(mem + at, (w)); at += ISA_WORD_BYTES; } while (0)
-	EMIT(enc(ISA_OP_MOVI, 1, 0, TIMER_PERIOD));
-	EMIT(enc(ISA_OP_OUT, 1, 0, PORT_TIMER_PERIOD));
-	EMIT(enc(ISA_OP_MOVI, 2, 0, PSW_IE));
-	EMIT(enc(ISA_OP_WRFL, 2, 0, 0));            /* interrupts on */
-	EMIT(enc(ISA_OP_ADDI, 3, 3, 1));            /* loop: r3 += 1 */
-	EMIT(enc(ISA_OP_B, 0, 0, -2));              /*       b loop */
+	EMIT(bench_enc(ISA_OP_MOVI, 1, 0, 0, TIMER_PERIOD));
+	EMIT(bench_enc(ISA_OP_OUT, 1, 0, 0, PORT_TIMER_PERIOD));
+	EMIT(bench_enc(ISA_OP_MOVI, 2, 0, 0, PSW_IE));
+	EMIT(bench_enc(ISA_OP_WRFL, 2, 0, 0, 0));            /* interrupts on */
+	EMIT(bench_enc(ISA_OP_ADDI, 3, 3, 0, 1));            /* loop: r3 += 1 */
+	EMIT(bench_enc(ISA_OP_B, 0, 0, 0, -2));              /*       b loop */
 	uint32_t handler = at;
-	EMIT(enc(ISA_OP_ADDI, 4, 4, 1));            /* handler: r4 += 1 */
-	EMIT(enc(ISA_OP_MOVI, 5, 0, PG32_OLD_PSW));
-	EMIT(enc(ISA_OP_LPSW, 5, 0, 0));            /* back where it was */
+	EMIT(bench_enc(ISA_OP_ADDI, 4, 4, 0, 1));            /* handler: r4 += 1 */
+	EMIT(bench_enc(ISA_OP_MOVI, 5, 0, 0, PG32_OLD_PSW));
+	EMIT(bench_enc(ISA_OP_LPSW, 5, 0, 0, 0));            /* back where it was */
 #undef EMIT
 	pg32_store32(mem + PG32_NEW_PSW + PSW_OFF_STATUS, PSW_S);
 	pg32_store32(mem + PG32_NEW_PSW + PSW_OFF_PC, handler);

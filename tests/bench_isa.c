@@ -12,17 +12,6 @@
 #define BENCH_RUNS 3
 #define BENCH_DATA 0x1000u
 
-/* Assemble one instruction; the operands are constants known to fit. */
-static uint32_t enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm)
-{
-	struct isa_insn in = { .op = op, .rd = (uint8_t)rd, .rs = (uint8_t)rs,
-	                       .rt = (uint8_t)rt, .imm = imm };
-	uint32_t w = 0;
-	if (isa_encode(&in, &w, NULL, 0) != 0)
-		abort();
-	return w;
-}
-
 /* Run the loop at PG32_LOAD_ADDR for BENCH_INSTRUCTIONS; best MIPS. */
 static double run_loop(const uint32_t *words, size_t n)
 {
@@ -55,19 +44,19 @@ void bench_isa(const char *build_dir)
 	(void)build_dir;
 	/* loop: r1 += 1; r2 ^= r1; compare r1, r3; blt loop */
 	const uint32_t alu[] = {
-		enc(ISA_OP_ADDI, 1, 1, 0, 1),
-		enc(ISA_OP_XOR, 2, 2, 1, 0),
-		enc(ISA_OP_CMP, 1, 3, 0, 0),
-		enc(ISA_OP_BLT, 0, 0, 0, -4),
+		bench_enc(ISA_OP_ADDI, 1, 1, 0, 1),
+		bench_enc(ISA_OP_XOR, 2, 2, 1, 0),
+		bench_enc(ISA_OP_CMP, 1, 3, 0, 0),
+		bench_enc(ISA_OP_BLT, 0, 0, 0, -4),
 	};
 	/* loop: r2 = [r4]; r2 += r1; [r4] = r2; r1 += 1; compare; blt loop */
 	const uint32_t mem[] = {
-		enc(ISA_OP_LW, 2, 4, 0, 0),
-		enc(ISA_OP_ADD, 2, 2, 1, 0),
-		enc(ISA_OP_SW, 2, 4, 0, 0),
-		enc(ISA_OP_ADDI, 1, 1, 0, 1),
-		enc(ISA_OP_CMP, 1, 3, 0, 0),
-		enc(ISA_OP_BLT, 0, 0, 0, -6),
+		bench_enc(ISA_OP_LW, 2, 4, 0, 0),
+		bench_enc(ISA_OP_ADD, 2, 2, 1, 0),
+		bench_enc(ISA_OP_SW, 2, 4, 0, 0),
+		bench_enc(ISA_OP_ADDI, 1, 1, 0, 1),
+		bench_enc(ISA_OP_CMP, 1, 3, 0, 0),
+		bench_enc(ISA_OP_BLT, 0, 0, 0, -6),
 	};
 	printf("bare_alu_mips: %.0f MIPS\n", run_loop(alu, sizeof alu / sizeof alu[0]));
 	printf("bare_mem_mips: %.0f MIPS\n", run_loop(mem, sizeof mem / sizeof mem[0]));

@@ -41,17 +41,6 @@ static double cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Assemble one instruction; the operands are constants known to fit. */
-static uint32_t enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm)
-{
-	struct isa_insn in = { .op = op, .rd = (uint8_t)rd, .rs = (uint8_t)rs,
-	                       .rt = (uint8_t)rt, .imm = imm };
-	uint32_t w = 0;
-	if (isa_encode(&in, &w, NULL, 0) != 0)
-		abort();
-	return w;
-}
-
 /* An image of words at PG32_LOAD_ADDR, entry there; *img points into seg. */
 static void image_of(struct image *img, struct img_segment *seg, const uint32_t *words,
                      size_t n, uint8_t *bytes)
@@ -68,10 +57,10 @@ static void image_of(struct image *img, struct img_segment *seg, const uint32_t 
 static const uint32_t *alu_loop(size_t *n)
 {
 	static uint32_t words[4];
-	words[0] = enc(ISA_OP_ADDI, 1, 1, 0, 1);
-	words[1] = enc(ISA_OP_XOR, 2, 2, 1, 0);
-	words[2] = enc(ISA_OP_CMP, 1, 3, 0, 0);
-	words[3] = enc(ISA_OP_BLT, 0, 0, 0, -4);
+	words[0] = bench_enc(ISA_OP_ADDI, 1, 1, 0, 1);
+	words[1] = bench_enc(ISA_OP_XOR, 2, 2, 1, 0);
+	words[2] = bench_enc(ISA_OP_CMP, 1, 3, 0, 0);
+	words[3] = bench_enc(ISA_OP_BLT, 0, 0, 0, -4);
 	*n = 4;
 	return words;
 }
@@ -150,8 +139,8 @@ void bench_vmm(const char *build_dir)
 	 * emulated) and a branch back. */
 	uint32_t trap_words[TRAP_UNROLL + 1];
 	for (int i = 0; i < TRAP_UNROLL; i++)
-		trap_words[i] = enc(ISA_OP_RDPSW, 1, 0, 0, 0);
-	trap_words[TRAP_UNROLL] = enc(ISA_OP_B, 0, 0, 0, -(TRAP_UNROLL + 1));
+		trap_words[i] = bench_enc(ISA_OP_RDPSW, 1, 0, 0, 0);
+	trap_words[TRAP_UNROLL] = bench_enc(ISA_OP_B, 0, 0, 0, -(TRAP_UNROLL + 1));
 	uint8_t trap_bytes[sizeof trap_words];
 	struct image timg;
 	struct img_segment tseg;
