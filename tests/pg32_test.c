@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,4 +173,65 @@ uint64_t pt_fnv1a(uint64_t h, const void *data, size_t n)
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+int pt_tool_open(struct pt_tool *t, const char *name)
+{
+	memset(t, 0, sizeof *t);
+	const char *build = getenv("TRAPEZE_BUILD");
+	const char *tmp = getenv("TMPDIR");
+	snprintf(t->build, sizeof t->build, "%s", build ? build : "build");
+	snprintf(t->dir, sizeof t->dir, "%s/%s_XXXXXX", tmp ? tmp : "/tmp", name);
+	return mkdtemp(t->dir) ? 0 : -1;
+}
+
+int pt_tool_close(struct pt_tool *t)
+{
+	char cmd[PT_PATH];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
+	int rc = t->dir[0] ? system(cmd) : 0;
+	free(t->out);
+	free(t->err);
+	t->out = t->err = NULL;
+	return rc == 0 ? 0 : -1;
+}
+
+char *pt_slurp(const char *path)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	char msg[PT_PATH];
+	if (pg32_read_file(path, PT_OUT_MAX, &bytes, &len, msg, sizeof msg) != 0)
+		fail_msg("%s", msg);
+	char *text = malloc(len + 1);
+	assert_non_null(text);
+	if (len)
+		memcpy(text, bytes, len);
+	text[len] = '\0';
+	free(bytes);
+	return text;
+}
+
+void pt_tool_run(struct pt_tool *t, const char *fmt, ...)
+{
+	char args[PT_OUT_MAX / 256], cmd[sizeof args + 3 * PT_PATH];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof args)
+		fail_msg("command too long: %s", fmt);
+	/* The first redirection of standard input is /dev/null; one in the
+	 * command comes later and wins. */
+	snprintf(cmd, sizeof cmd, "exec < /dev/null; %s > '%s/out' 2> '%s/err'", args, t->dir, t->dir);
+	int rc = system(cmd);
+	assert_true(rc != -1 && WIFEXITED(rc));
+	t->status = WEXITSTATUS(rc);
+	free(t->out);
+	free(t->err);
+	char path[PT_PATH];
+	snprintf(path, sizeof path, "%s/out", t->dir);
+	t->out = pt_slurp(path);
+	snprintf(path, sizeof path, "%s/err", t->dir);
+	t->err = pt_slurp(path);
 }

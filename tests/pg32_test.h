@@ -84,4 +84,28 @@ void pt_assert_mem_equal(const uint8_t *a, const uint8_t *b, size_t n, const cha
 #define PT_FNV_OFFSET 0xcbf29ce484222325ull
 uint64_t pt_fnv1a(uint64_t h, const void *data, size_t n);
 
+/* ---- running the tools from a test ------------------------------------ */
+
+#define PT_PATH 512
+#define PT_OUT_MAX (1u << 20) /* the most of a tool's output a test reads */
+
+/* A scratch directory, and what the last tool run in it printed. */
+struct pt_tool {
+	char dir[PT_PATH / 2];   /* room for a file name after it */
+	char build[PT_PATH / 2]; /* $TRAPEZE_BUILD, default "build" */
+	int status;              /* the exit status of the last run */
+	char *out, *err;         /* its standard output and error */
+};
+
+/* Make the scratch directory, "NAME_XXXXXX" under $TMPDIR or /tmp: 0, or
+ * -1 (for a cmocka setup function). */
+int pt_tool_open(struct pt_tool *t, const char *name);
+/* Remove it and free the last output: 0, or -1 (for a teardown). */
+int pt_tool_close(struct pt_tool *t);
+/* Run the shell command made from fmt, standard input /dev/null unless the
+ * command redirects it, standard output and error captured into t. */
+void pt_tool_run(struct pt_tool *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* path's contents, NUL-terminated (fails the test if it cannot be read). */
+char *pt_slurp(const char *path);
+
 #endif /* PG32_TEST_H */

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -31,9 +30,7 @@
 #define TEST_SAMPLES 128u
 #define TEST_SEED_DEFAULT 20261122u
 #define TOOL_SAMPLES "64"
-#define PATH 512
-#define CMD 2048
-#define OUT_MAX (1u << 20)
+#define PATH PT_PATH
 
 static uint64_t test_seed;
 
@@ -455,68 +452,33 @@ static void test_print_verdict_and_json(void **state)
 /* ---- the tool ---------------------------------------------------------- */
 
 struct tool {
-	char dir[PATH / 2];
+	struct pt_tool run; /* the scratch directory and the last run */
 	char bin[PATH];
-	char *out, *err;
-	int status;
 };
 
 static int tool_setup(void **state)
 {
 	struct tool *t = calloc(1, sizeof *t);
 	assert_non_null(t);
-	const char *build = getenv("TRAPEZE_BUILD");
-	snprintf(t->bin, sizeof t->bin, "%s/bin/tzclassify", build ? build : "build");
-	snprintf(t->dir, sizeof t->dir, "%s/test_classify_XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(t->dir));
 	*state = t;
+	if (pt_tool_open(&t->run, "test_classify") != 0)
+		return -1;
+	snprintf(t->bin, sizeof t->bin, "%s/bin/tzclassify", t->run.build);
 	return 0;
 }
 
 static int tool_teardown(void **state)
 {
 	struct tool *t = *state;
-	char cmd[CMD];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(t->out);
-	free(t->err);
+	int rc = pt_tool_close(&t->run);
 	free(t);
-	return 0;
+	return rc;
 }
 
-static char *slurp(const char *path)
-{
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	char msg[PATH];
-	assert_int_equal(pg32_read_file(path, OUT_MAX, &bytes, &len, msg, sizeof msg), 0);
-	char *s = malloc(len + 1);
-	assert_non_null(s);
-	if (len)
-		memcpy(s, bytes, len);
-	s[len] = '\0';
-	free(bytes);
-	return s;
-}
-
-/* Run tzclassify with args: t->status, t->out, t->err. */
+/* Run tzclassify with args: t->run.status, .out, .err. */
 static void tzclassify(struct tool *t, const char *args)
 {
-	char cmd[CMD];
-	snprintf(cmd, sizeof cmd, "'%s' %s > '%s/out' 2> '%s/err'", t->bin, args, t->dir, t->dir);
-	int rc = system(cmd);
-	assert_true(rc != -1 && WIFEXITED(rc));
-	t->status = WEXITSTATUS(rc);
-	free(t->out);
-	free(t->err);
-	char path[PATH + 8];
-	snprintf(path, sizeof path, "%s/out", t->dir);
-	t->out = slurp(path);
-	snprintf(path, sizeof path, "%s/err", t->dir);
-	t->err = slurp(path);
+	pt_tool_run(&t->run, "'%s' %s", t->bin, args);
 }
 
 /* tzclassify --isa ill:rtu: the table (a row per opcode) and the verdict;
@@ -525,27 +487,27 @@ static void test_tool_table_and_verdict(void **state)
 {
 	struct tool *t = *state;
 	tzclassify(t, "--isa ill:rtu --samples " TOOL_SAMPLES " --seed 7");
-	assert_int_equal(t->status, 0);
-	assert_string_equal(t->err, "");
-	assert_non_null(strstr(t->out, "ISA variant ill:rtu: " TOOL_SAMPLES
+	assert_int_equal(t->run.status, 0);
+	assert_string_equal(t->run.err, "");
+	assert_non_null(strstr(t->run.out, "ISA variant ill:rtu: " TOOL_SAMPLES
 	                               " random states per instruction, seed 7"));
 	for (unsigned op = 1; op < ISA_NOPS; op++)
-		assert_non_null(row_of(t->out, isa_info(op)->mnemonic));
-	const char *rtu = row_of(t->out, "rtu");
+		assert_non_null(row_of(t->run.out, isa_info(op)->mnemonic));
+	const char *rtu = row_of(t->run.out, "rtu");
 	assert_non_null(rtu);
 	assert_non_null(strstr(rtu, "critical     critical"));
-	assert_non_null(strstr(t->out, "Theorem 1 (every sensitive instruction is privileged): fails"));
-	assert_non_null(strstr(t->out, "\nverdict: hybrid-virtualizable only\n"));
+	assert_non_null(strstr(t->run.out, "Theorem 1 (every sensitive instruction is privileged): fails"));
+	assert_non_null(strstr(t->run.out, "\nverdict: hybrid-virtualizable only\n"));
 
 	tzclassify(t, "--samples " TOOL_SAMPLES);
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "ISA variant well:"));
-	assert_non_null(strstr(t->out, "\nverdict: virtualizable\n"));
-	assert_null(strstr(t->out, "critical instructions"));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "ISA variant well:"));
+	assert_non_null(strstr(t->run.out, "\nverdict: virtualizable\n"));
+	assert_null(strstr(t->run.out, "critical instructions"));
 
 	tzclassify(t, "--isa ill:srr --samples " TOOL_SAMPLES " --json");
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "\"verdict\": \"neither\""));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "\"verdict\": \"neither\""));
 }
 
 /* --witnesses: one line per property seen, privileged instructions too,
@@ -554,20 +516,20 @@ static void test_tool_witnesses(void **state)
 {
 	struct tool *t = *state;
 	tzclassify(t, "--samples " TOOL_SAMPLES " --witnesses");
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "\nlrr    control-sensitive in system mode: `lrr "));
-	assert_non_null(strstr(t->out, "` changes R\n"));
-	assert_non_null(strstr(t->out, "\nsrr    location-sensitive in system mode: `srr "));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "\nlrr    control-sensitive in system mode: `lrr "));
+	assert_non_null(strstr(t->run.out, "` changes R\n"));
+	assert_non_null(strstr(t->run.out, "\nsrr    location-sensitive in system mode: `srr "));
 	/* Under well: lpsw lrr srr wrfl rtu in out halt, each in system mode
 	 * only (the others are innocuous or always trap). */
 	unsigned lines = 0;
-	for (const char *p = t->out; (p = strstr(p, "-sensitive in system mode: `")) != NULL; p++)
+	for (const char *p = t->run.out; (p = strstr(p, "-sensitive in system mode: `")) != NULL; p++)
 		lines++;
 	assert_int_equal(lines, 8);
-	assert_null(strstr(t->out, "in user mode: `"));
-	assert_null(strstr(t->out, "mode-sensitive: `"));
+	assert_null(strstr(t->run.out, "in user mode: `"));
+	assert_null(strstr(t->run.out, "mode-sensitive: `"));
 	tzclassify(t, "--samples " TOOL_SAMPLES);
-	assert_null(strstr(t->out, "location-sensitive in system mode: `"));
+	assert_null(strstr(t->run.out, "location-sensitive in system mode: `"));
 }
 
 /* --help prints the usage and exits 0. */
@@ -575,9 +537,9 @@ static void test_tool_help(void **state)
 {
 	struct tool *t = *state;
 	tzclassify(t, "--help");
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "usage: tzclassify"));
-	assert_non_null(strstr(t->out, "--samples N"));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "usage: tzclassify"));
+	assert_non_null(strstr(t->run.out, "--samples N"));
 }
 
 /* Bad arguments: a message naming the problem and exit status 2. */
@@ -597,9 +559,9 @@ static void test_tool_bad_arguments(void **state)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		tzclassify(t, bad[i].args);
-		if (t->status != PG32_EXIT_USAGE || !strstr(t->err, bad[i].message))
-			fail_msg("tzclassify %s: exit %d, stderr '%s'", bad[i].args, t->status, t->err);
-		assert_string_equal(t->out, "");
+		if (t->run.status != PG32_EXIT_USAGE || !strstr(t->run.err, bad[i].message))
+			fail_msg("tzclassify %s: exit %d, stderr '%s'", bad[i].args, t->run.status, t->run.err);
+		assert_string_equal(t->run.out, "");
 	}
 }
 

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "asm.h"
@@ -38,65 +37,31 @@
 #include "vmm.h"
 
 #define GUEST_DIR "guests"
-#define PATH 512
-#define CMD 2048
-#define OUT_MAX (1u << 20)
+#define PATH PT_PATH
 #define MSG_LEN 512
 #define GUEST_MAX_INSTRUCTIONS 20000000u /* far above any of these guests */
 #define EXIT_UNEXPECTED 0xff             /* the guests' code for an unexpected trap */
 #define BOUND_ALL 0xffffffffu            /* the R bound the guests set (pg32.inc) */
 #define CHECKSUM_ROTATE 5                /* codedata.s: c := rotl(c, 5) xor word */
 #define WORD_BITS 32
-#define REWRITE_OPTION "--rewrite"
-#define PLAIN_ARGS "--rewrite none"
+#define PLAIN_ARGS "--rewrite none" /* plain trap-and-emulate */
 
 /* The critical instructions, in the order detect tests them. */
 static const char *const methods[] = { "srr", "rdpsw", "wrfl", "rtu" };
 #define NMETHODS (sizeof methods / sizeof methods[0])
 
 struct fixture {
-	char dir[PATH / 2];   /* temporary directory: images, outputs */
+	struct pt_tool run;   /* temporary directory (images, outputs), last run */
 	char tzrun[PATH];
 	char tzvmm[PATH];
-	const char *plain;    /* "--rewrite none", or "" before that option exists */
-	char *out, *err;      /* of the last tool run */
-	int status;
 };
 
 /* ---- helpers ----------------------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	char msg[MSG_LEN];
-	if (pg32_read_file(path, OUT_MAX, &bytes, &len, msg, sizeof msg) != 0)
-		fail_msg("%s", msg);
-	char *s = malloc(len + 1);
-	assert_non_null(s);
-	if (len)
-		memcpy(s, bytes, len);
-	s[len] = '\0';
-	free(bytes);
-	return s;
-}
-
-/* Run "TOOL ARGS" with stdout and stderr to files: f->status, f->out, f->err. */
+/* Run "TOOL ARGS": f->run.status, .out, .err. */
 static void run_tool(struct fixture *f, const char *tool, const char *args)
 {
-	char cmd[CMD];
-	snprintf(cmd, sizeof cmd, "'%s' %s < /dev/null > '%s/out' 2> '%s/err'", tool, args, f->dir,
-	         f->dir);
-	int rc = system(cmd);
-	assert_true(rc != -1 && WIFEXITED(rc));
-	f->status = WEXITSTATUS(rc);
-	free(f->out);
-	free(f->err);
-	char path[PATH + 8];
-	snprintf(path, sizeof path, "%s/out", f->dir);
-	f->out = slurp(path);
-	snprintf(path, sizeof path, "%s/err", f->dir);
-	f->err = slurp(path);
+	pt_tool_run(&f->run, "'%s' %s", tool, args);
 }
 
 /* Assemble guests/NAME.s into *img (warnings about critical instructions
@@ -124,7 +89,7 @@ static void write_guest(const struct fixture *f, const char *name, char *out, si
 	struct image img;
 	char msg[MSG_LEN];
 	assemble(name, &img);
-	snprintf(out, len, "%s/%s.img", f->dir, name);
+	snprintf(out, len, "%s/%s.img", f->run.dir, name);
 	if (img_write_file(&img, out, msg, sizeof msg) != 0)
 		fail_msg("%s", msg);
 	img_free(&img);
@@ -221,18 +186,10 @@ static size_t words_after_line(const char *text, const char *prefix, uint32_t *w
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	if (!f)
+	if (!f || pt_tool_open(&f->run, "test_ill_guests") != 0)
 		return -1;
-	const char *build = getenv("TRAPEZE_BUILD");
-	snprintf(f->tzrun, sizeof f->tzrun, "%s/bin/tzrun", build ? build : "build");
-	snprintf(f->tzvmm, sizeof f->tzvmm, "%s/bin/tzvmm", build ? build : "build");
-	snprintf(f->dir, sizeof f->dir, "%s/test_ill_guests_XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(f->dir))
-		return -1;
-	/* Plain trap-and-emulate: explicit once the monitor can rewrite. */
-	run_tool(f, f->tzvmm, "--help");
-	f->plain = strstr(f->out, REWRITE_OPTION) ? PLAIN_ARGS : "";
+	snprintf(f->tzrun, sizeof f->tzrun, "%s/bin/tzrun", f->run.build);
+	snprintf(f->tzvmm, sizeof f->tzvmm, "%s/bin/tzvmm", f->run.build);
 	*state = f;
 	return 0;
 }
@@ -240,13 +197,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[CMD];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	int rc = system(cmd);
-	free(f->out);
-	free(f->err);
+	int rc = pt_tool_close(&f->run);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 /* ---- the tests ------------------------------------------------------------------ */
@@ -313,18 +266,18 @@ static void test_ill_guests_are_built_for_ill(void **state)
 static void test_detect_bare_says_bare_machine(void **state)
 {
 	struct fixture *f = *state;
-	char img[PATH], args[CMD], prefix[64];
+	char img[PATH], args[PT_PATH * 2], prefix[64];
 	write_guest(f, "detect", img, sizeof img);
 	snprintf(args, sizeof args, "'%s'", img);
 	run_tool(f, f->tzrun, args);
 	for (size_t i = 0; i < NMETHODS; i++) {
 		snprintf(prefix, sizeof prefix, "%s: bare machine", methods[i]);
-		if (!line_starting(f->out, prefix))
-			fail_msg("no \"%s\" line on the bare machine:\n%s", prefix, f->out);
+		if (!line_starting(f->run.out, prefix))
+			fail_msg("no \"%s\" line on the bare machine:\n%s", prefix, f->run.out);
 	}
-	assert_null(strstr(f->out, "virtualized"));
-	assert_non_null(line_starting(f->out, "detect: a bare machine, by every test"));
-	assert_int_equal(f->status, 0);
+	assert_null(strstr(f->run.out, "virtualized"));
+	assert_non_null(line_starting(f->run.out, "detect: a bare machine, by every test"));
+	assert_int_equal(f->run.status, 0);
 }
 
 /* detect under the monitor with plain trap-and-emulate: each critical
@@ -334,22 +287,22 @@ static void test_detect_bare_says_bare_machine(void **state)
 static void test_detect_plain_monitor_says_virtualized(void **state)
 {
 	struct fixture *f = *state;
-	char img[PATH], args[CMD], prefix[64];
+	char img[PATH], args[PT_PATH * 2], prefix[64];
 	write_guest(f, "detect", img, sizeof img);
-	snprintf(args, sizeof args, "%s '%s'", f->plain, img);
+	snprintf(args, sizeof args, "%s '%s'", PLAIN_ARGS, img);
 	run_tool(f, f->tzvmm, args);
 	for (size_t i = 0; i < NMETHODS; i++) {
 		snprintf(prefix, sizeof prefix, "%s: virtualized", methods[i]);
-		if (!line_starting(f->out, prefix))
-			fail_msg("no \"%s\" line under the plain monitor:\n%s", prefix, f->out);
+		if (!line_starting(f->run.out, prefix))
+			fail_msg("no \"%s\" line under the plain monitor:\n%s", prefix, f->run.out);
 	}
-	assert_null(strstr(f->out, ": bare machine"));
-	const char *srr = line_starting(f->out, "srr: virtualized");
+	assert_null(strstr(f->run.out, ": bare machine"));
+	const char *srr = line_starting(f->run.out, "srr: virtualized");
 	char bound[32];
 	snprintf(bound, sizeof bound, ", 0x%08x;", PG32_MEM_DEFAULT);
 	assert_non_null(strstr(srr, bound));
-	assert_int_equal(number_after(f->out, "detect: a monitor", "found by "), NMETHODS);
-	assert_int_equal(f->status, NMETHODS);
+	assert_int_equal(number_after(f->run.out, "detect: a monitor", "found by "), NMETHODS);
+	assert_int_equal(f->run.status, NMETHODS);
 }
 
 /* The equivalence checker on detect with plain trap-and-emulate reports
@@ -357,13 +310,13 @@ static void test_detect_plain_monitor_says_virtualized(void **state)
 static void test_detect_check_plain_diverges(void **state)
 {
 	struct fixture *f = *state;
-	char img[PATH], args[CMD];
+	char img[PATH], args[PT_PATH * 2];
 	write_guest(f, "detect", img, sizeof img);
-	snprintf(args, sizeof args, "--check %s '%s'", f->plain, img);
+	snprintf(args, sizeof args, "--check %s '%s'", PLAIN_ARGS, img);
 	run_tool(f, f->tzvmm, args);
-	if (strncmp(f->out, "diverged", strlen("diverged")) != 0)
-		fail_msg("tzvmm --check %s detect: \"%s\", expected a divergence", f->plain, f->out);
-	assert_int_equal(f->status, VMM_EXIT_DIVERGED);
+	if (strncmp(f->run.out, "diverged", strlen("diverged")) != 0)
+		fail_msg("tzvmm --check %s detect: \"%s\", expected a divergence", PLAIN_ARGS, f->run.out);
+	assert_int_equal(f->run.status, VMM_EXIT_DIVERGED);
 }
 
 /* selfmod, codedata and indirect run a critical instruction in (virtual)
@@ -373,21 +326,21 @@ static void test_plain_monitor_on_the_other_guests(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const diverging[] = { "selfmod", "codedata", "indirect" };
-	char img[PATH], args[CMD];
+	char img[PATH], args[PT_PATH * 2];
 	for (size_t i = 0; i < sizeof diverging / sizeof diverging[0]; i++) {
 		write_guest(f, diverging[i], img, sizeof img);
-		snprintf(args, sizeof args, "--check %s '%s'", f->plain, img);
+		snprintf(args, sizeof args, "--check %s '%s'", PLAIN_ARGS, img);
 		run_tool(f, f->tzvmm, args);
-		if (f->status != VMM_EXIT_DIVERGED)
-			fail_msg("tzvmm --check %s %s: exit %d, \"%s\"", f->plain, diverging[i],
-			         f->status, f->out);
+		if (f->run.status != VMM_EXIT_DIVERGED)
+			fail_msg("tzvmm --check %s %s: exit %d, \"%s\"", PLAIN_ARGS, diverging[i],
+			         f->run.status, f->run.out);
 	}
 	write_guest(f, "minikernel_ill", img, sizeof img);
-	snprintf(args, sizeof args, "--check %s '%s'", f->plain, img);
+	snprintf(args, sizeof args, "--check %s '%s'", PLAIN_ARGS, img);
 	run_tool(f, f->tzvmm, args);
-	if (f->status != 0 || strncmp(f->out, "equivalent", strlen("equivalent")) != 0)
-		fail_msg("tzvmm --check %s minikernel_ill: exit %d, \"%s\"", f->plain, f->status,
-		         f->out);
+	if (f->run.status != 0 || strncmp(f->run.out, "equivalent", strlen("equivalent")) != 0)
+		fail_msg("tzvmm --check %s minikernel_ill: exit %d, \"%s\"", PLAIN_ARGS, f->run.status,
+		         f->run.out);
 }
 
 /* selfmod writes the instructions it says it writes: the words it reads
@@ -542,7 +495,7 @@ static void test_minikernel_ill_output_equals_well(void **state)
 	assert_int_equal(code, 0);
 	uint8_t *want = NULL;
 	size_t want_len = 0;
-	if (pg32_read_file(GUEST_DIR "/minikernel.expected", OUT_MAX, &want, &want_len, msg,
+	if (pg32_read_file(GUEST_DIR "/minikernel.expected", PT_OUT_MAX, &want, &want_len, msg,
 	                   sizeof msg) != 0)
 		fail_msg("%s", msg);
 	assert_int_equal(strlen(out), want_len);

@@ -16,90 +16,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "pg32.h"
+#include "pg32_test.h"
 
-#define PATH 512
-#define CMD 4096
-#define OUT_MAX (1u << 20)
+#define PATH PT_PATH
 #define TRACE_LIMIT 3 /* instructions traced in test_run_trace */
-
-struct tool {
-	char build[PATH / 2];
-	char dir[PATH / 2];
-	char *out, *err;
-	int status;
-};
 
 static int setup(void **state)
 {
-	struct tool *t = calloc(1, sizeof *t);
-	const char *build = getenv("TRAPEZE_BUILD");
-	snprintf(t->build, sizeof t->build, "%s", build ? build : "build");
-	snprintf(t->dir, sizeof t->dir, "%s/test_run_tool_XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(t->dir))
-		return -1;
+	struct pt_tool *t = calloc(1, sizeof *t);
 	*state = t;
-	return 0;
+	return t ? pt_tool_open(t, "test_run_tool") : -1;
 }
 
 static int teardown(void **state)
 {
-	struct tool *t = *state;
-	char cmd[CMD];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
-	int rc = system(cmd);
-	free(t->out);
-	free(t->err);
+	struct pt_tool *t = *state;
+	int rc = pt_tool_close(t);
 	free(t);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
-static char *slurp(const char *path)
+/* Run "tzrun ARGS", ARGS made from fmt with guest and extra (through the
+ * shell, so ARGS may redirect standard input). */
+static void tzrun(struct pt_tool *t, const char *fmt, const char *guest, const char *extra)
 {
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	char msg[PATH];
-	assert_int_equal(pg32_read_file(path, OUT_MAX, &bytes, &len, msg, sizeof msg), 0);
-	char *s = malloc(len + 1);
-	assert_non_null(s);
-	if (len)
-		memcpy(s, bytes, len);
-	s[len] = '\0';
-	free(bytes);
-	return s;
-}
-
-/* Run "tzrun ARGS" through the shell (so ARGS may redirect standard input);
- * GUEST in ARGS is replaced by nothing: callers spell paths out. */
-static void tzrun(struct tool *t, const char *fmt, const char *guest, const char *extra)
-{
-	char args[CMD / 2], cmd[CMD];
+	char args[PT_PATH * 4];
 	snprintf(args, sizeof args, fmt, guest, extra);
-	snprintf(cmd, sizeof cmd, "'%s/bin/tzrun' %s > '%s/out' 2> '%s/err'", t->build, args, t->dir,
-	         t->dir);
-	int rc = system(cmd);
-	assert_true(rc != -1 && WIFEXITED(rc));
-	t->status = WEXITSTATUS(rc);
-	free(t->out);
-	free(t->err);
-	char path[PATH + 8];
-	snprintf(path, sizeof path, "%s/out", t->dir);
-	t->out = slurp(path);
-	snprintf(path, sizeof path, "%s/err", t->dir);
-	t->err = slurp(path);
+	pt_tool_run(t, "'%s/bin/tzrun' %s", t->build, args);
 }
 
-static void guest(const struct tool *t, const char *name, char *path, size_t len)
+static void guest(const struct pt_tool *t, const char *name, char *path, size_t len)
 {
 	snprintf(path, len, "%s/guests/%s.img", t->build, name);
 }
 
 /* A file in the test's directory holding text. */
-static void write_file(const struct tool *t, const char *name, const char *text, char *path,
+static void write_file(const struct pt_tool *t, const char *name, const char *text, char *path,
                        size_t len)
 {
 	snprintf(path, len, "%s/%s", t->dir, name);
@@ -112,7 +66,7 @@ static void write_file(const struct tool *t, const char *name, const char *text,
 /* --help: the usage on standard output, exit 0. */
 static void test_run_help(void **state)
 {
-	struct tool *t = *state;
+	struct pt_tool *t = *state;
 	tzrun(t, "--help", "", "");
 	assert_int_equal(t->status, 0);
 	assert_non_null(strstr(t->out, "usage: tzrun IMAGE"));
@@ -121,10 +75,10 @@ static void test_run_help(void **state)
 /* The guest's console on standard output, its power-off code as status. */
 static void test_run_console_and_status(void **state)
 {
-	struct tool *t = *state;
+	struct pt_tool *t = *state;
 	char g[PATH];
 	guest(t, "hello", g, sizeof g);
-	tzrun(t, "'%s' < /dev/null", g, "");
+	tzrun(t, "'%s'", g, "");
 	assert_int_equal(t->status, 0);
 	assert_string_equal(t->out, "Hello from PG32!\n");
 	assert_string_equal(t->err, "");
@@ -134,7 +88,7 @@ static void test_run_console_and_status(void **state)
  * default; the same text gives the same output each way. */
 static void test_run_input_three_ways(void **state)
 {
-	struct tool *t = *state;
+	struct pt_tool *t = *state;
 	char g[PATH], file[PATH];
 	guest(t, "echo", g, sizeof g);
 	write_file(t, "input", "one\ntwo\n", file, sizeof file);
@@ -152,10 +106,10 @@ static void test_run_input_three_ways(void **state)
 /* --max-instructions stops the machine: exit 4 and a message with the count. */
 static void test_run_instruction_limit(void **state)
 {
-	struct tool *t = *state;
+	struct pt_tool *t = *state;
 	char g[PATH];
 	guest(t, "minikernel", g, sizeof g);
-	tzrun(t, "'%s' --max-instructions %s < /dev/null", g, "1K");
+	tzrun(t, "'%s' --max-instructions %s", g, "1K");
 	assert_int_equal(t->status, PG32_EXIT_LIMIT);
 	assert_non_null(strstr(t->err, "after 1000 instructions"));
 }
@@ -164,11 +118,11 @@ static void test_run_instruction_limit(void **state)
  * pc and disassembly, and symbols from the image. */
 static void test_run_trace(void **state)
 {
-	struct tool *t = *state;
+	struct pt_tool *t = *state;
 	char g[PATH], limit[16];
 	guest(t, "hello", g, sizeof g);
 	snprintf(limit, sizeof limit, "%d", TRACE_LIMIT);
-	tzrun(t, "'%s' --trace --max-instructions %s < /dev/null", g, limit);
+	tzrun(t, "'%s' --trace --max-instructions %s", g, limit);
 	assert_int_equal(t->status, PG32_EXIT_LIMIT);
 	char first[64];
 	snprintf(first, sizeof first, "0 S 0x%08x:", PG32_LOAD_ADDR);
@@ -183,7 +137,7 @@ static void test_run_trace(void **state)
 /* Every bad argument: exit 2 and a message on standard error. */
 static void test_run_bad_arguments(void **state)
 {
-	struct tool *t = *state;
+	struct pt_tool *t = *state;
 	char g[PATH], junk[PATH];
 	guest(t, "hello", g, sizeof g);
 	write_file(t, "junk.img", "not an image", junk, sizeof junk);
@@ -206,10 +160,10 @@ static void test_run_bad_arguments(void **state)
  * well guest the same (it uses no critical instruction in user mode). */
 static void test_run_isa_override(void **state)
 {
-	struct tool *t = *state;
+	struct pt_tool *t = *state;
 	char g[PATH];
 	guest(t, "hello", g, sizeof g);
-	tzrun(t, "'%s' --isa ill < /dev/null", g, "");
+	tzrun(t, "'%s' --isa ill", g, "");
 	assert_int_equal(t->status, 0);
 	assert_string_equal(t->out, "Hello from PG32!\n");
 }

@@ -22,23 +22,20 @@
 #include "pg32_test.h"
 #include "vmm.h"
 
-#define PATH 512
+#define PATH PT_PATH
 #define CMD 2048
-#define OUT_MAX (1u << 20)
 #define EXIT_CODE 7
 #define LOOP_COUNT 1000
 #define NAME_ROOM 64 /* a file name after a directory path */
 
 struct tool {
-	char dir[PATH / 2]; /* room for the file names after it */
+	struct pt_tool run; /* the scratch directory and the last run */
 	char tzvmm[PATH];
 	char hello[PATH];  /* prints "hi\n", powers off with EXIT_CODE */
 	char zero[PATH];   /* prints "ok\n", powers off with 0 */
 	char halts[PATH];  /* halts with interrupts off */
 	char loops[PATH];  /* loops forever */
 	char broken[PATH]; /* not an image */
-	char *out, *err;
-	int status;
 };
 
 /* Write an image of the words at PG32_LOAD_ADDR to path. */
@@ -65,16 +62,14 @@ static void emit_print(struct pt_prog *p, const char *s)
 static int setup(void **state)
 {
 	struct tool *t = calloc(1, sizeof *t);
-	const char *build = getenv("TRAPEZE_BUILD");
-	snprintf(t->tzvmm, sizeof t->tzvmm, "%s/bin/tzvmm", build ? build : "build");
-	snprintf(t->dir, sizeof t->dir, "%s/test_vmm_tool_XXXXXX",
-	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->hello, sizeof t->hello, "%s/hello.img", t->dir);
-	snprintf(t->zero, sizeof t->zero, "%s/zero.img", t->dir);
-	snprintf(t->halts, sizeof t->halts, "%s/halts.img", t->dir);
-	snprintf(t->loops, sizeof t->loops, "%s/loops.img", t->dir);
-	snprintf(t->broken, sizeof t->broken, "%s/broken.img", t->dir);
+	assert_non_null(t);
+	assert_int_equal(pt_tool_open(&t->run, "test_vmm_tool"), 0);
+	snprintf(t->tzvmm, sizeof t->tzvmm, "%s/bin/tzvmm", t->run.build);
+	snprintf(t->hello, sizeof t->hello, "%s/hello.img", t->run.dir);
+	snprintf(t->zero, sizeof t->zero, "%s/zero.img", t->run.dir);
+	snprintf(t->halts, sizeof t->halts, "%s/halts.img", t->run.dir);
+	snprintf(t->loops, sizeof t->loops, "%s/loops.img", t->run.dir);
+	snprintf(t->broken, sizeof t->broken, "%s/broken.img", t->run.dir);
 
 	struct pt_prog p;
 	pt_prog_init(&p, PT_MEM_SIZE);
@@ -116,46 +111,15 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct tool *t = *state;
-	char cmd[CMD];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(t->out);
-	free(t->err);
+	int rc = pt_tool_close(&t->run);
 	free(t);
-	return 0;
+	return rc;
 }
 
-static char *slurp(const char *path)
-{
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	char msg[PATH];
-	assert_int_equal(pg32_read_file(path, OUT_MAX, &bytes, &len, msg, sizeof msg), 0);
-	char *s = malloc(len + 1);
-	assert_non_null(s);
-	if (len)
-		memcpy(s, bytes, len);
-	s[len] = '\0';
-	free(bytes);
-	return s;
-}
-
-/* Run tzvmm with args; t->status, t->out, t->err. */
+/* Run tzvmm with args: t->run.status, .out, .err. */
 static void tzvmm(struct tool *t, const char *args)
 {
-	char cmd[CMD];
-	snprintf(cmd, sizeof cmd, "'%s' %s > '%s/out' 2> '%s/err'", t->tzvmm, args, t->dir, t->dir);
-	int rc = system(cmd);
-	assert_true(rc != -1 && WIFEXITED(rc));
-	t->status = WEXITSTATUS(rc);
-	free(t->out);
-	free(t->err);
-	char path[PATH + 8];
-	snprintf(path, sizeof path, "%s/out", t->dir);
-	t->out = slurp(path);
-	snprintf(path, sizeof path, "%s/err", t->dir);
-	t->err = slurp(path);
+	pt_tool_run(&t->run, "'%s' %s", t->tzvmm, args);
 }
 
 /* --help prints the usage and exits 0. */
@@ -163,9 +127,9 @@ static void test_tool_help(void **state)
 {
 	struct tool *t = *state;
 	tzvmm(t, "--help");
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "usage: tzvmm IMAGE..."));
-	assert_non_null(strstr(t->out, "--check"));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "usage: tzvmm IMAGE..."));
+	assert_non_null(strstr(t->run.out, "--check"));
 }
 
 /* Bad flags, bad values, no image, a broken image, two --check images:
@@ -183,20 +147,20 @@ static void test_tool_bad_input_exits_2(void **state)
 		if (i == 4)
 			args[0] = '\0';
 		tzvmm(t, args);
-		if (t->status != PG32_EXIT_USAGE)
-			fail_msg("tzvmm %s: exit %d", args, t->status);
-		assert_non_null(strstr(t->err, "tzvmm"));
+		if (t->run.status != PG32_EXIT_USAGE)
+			fail_msg("tzvmm %s: exit %d", args, t->run.status);
+		assert_non_null(strstr(t->run.err, "tzvmm"));
 	}
 	snprintf(args, sizeof args, "'%s'", t->broken);
 	tzvmm(t, args);
-	assert_int_equal(t->status, PG32_EXIT_USAGE);
-	assert_non_null(strstr(t->err, "broken.img"));
+	assert_int_equal(t->run.status, PG32_EXIT_USAGE);
+	assert_non_null(strstr(t->run.err, "broken.img"));
 	snprintf(args, sizeof args, "--check '%s' '%s'", t->hello, t->hello);
 	tzvmm(t, args);
-	assert_int_equal(t->status, PG32_EXIT_USAGE);
-	snprintf(args, sizeof args, "'%s/missing.img'", t->dir);
+	assert_int_equal(t->run.status, PG32_EXIT_USAGE);
+	snprintf(args, sizeof args, "'%s/missing.img'", t->run.dir);
 	tzvmm(t, args);
-	assert_int_equal(t->status, PG32_EXIT_USAGE);
+	assert_int_equal(t->run.status, PG32_EXIT_USAGE);
 }
 
 /* More guests than host memory: a message naming the guest, exit 2. */
@@ -207,9 +171,9 @@ static void test_tool_guests_do_not_fit(void **state)
 	snprintf(args, sizeof args, "--host-mem 1M --mem 512K '%s' '%s' '%s'", t->hello, t->hello,
 	         t->hello);
 	tzvmm(t, args);
-	assert_int_equal(t->status, PG32_EXIT_USAGE);
-	assert_non_null(strstr(t->err, "guest 3 (hello#3)"));
-	assert_null(strchr(strchr(t->err, '\n') + 1, '\n')); /* one line */
+	assert_int_equal(t->run.status, PG32_EXIT_USAGE);
+	assert_non_null(strstr(t->run.err, "guest 3 (hello#3)"));
+	assert_null(strchr(strchr(t->run.err, '\n') + 1, '\n')); /* one line */
 }
 
 /* One guest: its console as is, its power-off code as the exit status. */
@@ -219,9 +183,9 @@ static void test_tool_one_guest(void **state)
 	char args[CMD];
 	snprintf(args, sizeof args, "'%s'", t->hello);
 	tzvmm(t, args);
-	assert_int_equal(t->status, EXIT_CODE);
-	assert_string_equal(t->out, "hi\n");
-	assert_string_equal(t->err, "");
+	assert_int_equal(t->run.status, EXIT_CODE);
+	assert_string_equal(t->run.out, "hi\n");
+	assert_string_equal(t->run.err, "");
 }
 
 /* Several guests: prefixed lines, and the first non-zero exit status. */
@@ -231,13 +195,13 @@ static void test_tool_several_guests(void **state)
 	char args[CMD];
 	snprintf(args, sizeof args, "--quantum 1 '%s' '%s' '%s'", t->zero, t->hello, t->zero);
 	tzvmm(t, args);
-	assert_int_equal(t->status, EXIT_CODE);
-	assert_non_null(strstr(t->out, "[hello] hi\n"));
-	assert_non_null(strstr(t->out, "[zero#1] ok\n"));
-	assert_non_null(strstr(t->out, "[zero#2] ok\n"));
+	assert_int_equal(t->run.status, EXIT_CODE);
+	assert_non_null(strstr(t->run.out, "[hello] hi\n"));
+	assert_non_null(strstr(t->run.out, "[zero#1] ok\n"));
+	assert_non_null(strstr(t->run.out, "[zero#2] ok\n"));
 	snprintf(args, sizeof args, "'%s' '%s'", t->zero, t->zero);
 	tzvmm(t, args);
-	assert_int_equal(t->status, 0);
+	assert_int_equal(t->run.status, 0);
 }
 
 /* Halted and limited guests exit like tzrun, with a message. */
@@ -247,12 +211,12 @@ static void test_tool_other_endings(void **state)
 	char args[CMD];
 	snprintf(args, sizeof args, "'%s'", t->halts);
 	tzvmm(t, args);
-	assert_int_equal(t->status, PG32_EXIT_HALTED);
-	assert_non_null(strstr(t->err, "halted"));
+	assert_int_equal(t->run.status, PG32_EXIT_HALTED);
+	assert_non_null(strstr(t->run.err, "halted"));
 	snprintf(args, sizeof args, "--max-instructions 5K '%s'", t->loops);
 	tzvmm(t, args);
-	assert_int_equal(t->status, PG32_EXIT_LIMIT);
-	assert_non_null(strstr(t->err, "after 5000 instructions"));
+	assert_int_equal(t->run.status, PG32_EXIT_LIMIT);
+	assert_non_null(strstr(t->run.err, "after 5000 instructions"));
 }
 
 /* --check prints "equivalent" and exits 0. */
@@ -262,12 +226,12 @@ static void test_tool_check(void **state)
 	char args[CMD];
 	snprintf(args, sizeof args, "--check '%s'", t->zero);
 	tzvmm(t, args);
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "equivalent"));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "equivalent"));
 	snprintf(args, sizeof args, "--check --max-instructions 3000 '%s'", t->loops);
 	tzvmm(t, args);
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "equivalent (3000 instructions, ended: limit)"));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "equivalent (3000 instructions, ended: limit)"));
 }
 
 /* --stats prints the table on standard error, --stats-json - the JSON on
@@ -278,12 +242,12 @@ static void test_tool_stats(void **state)
 	char args[CMD];
 	snprintf(args, sizeof args, "--stats --stats-json - '%s' '%s'", t->zero, t->hello);
 	tzvmm(t, args);
-	assert_int_equal(t->status, EXIT_CODE);
-	assert_non_null(strstr(t->err, "efficiency"));
-	assert_non_null(strstr(t->err, "traps by cause"));
-	assert_non_null(strstr(t->out, "\"guests\": ["));
-	assert_non_null(strstr(t->out, "\"name\": \"hello\""));
-	assert_non_null(strstr(t->out, "\"exit_code\": 7"));
+	assert_int_equal(t->run.status, EXIT_CODE);
+	assert_non_null(strstr(t->run.err, "efficiency"));
+	assert_non_null(strstr(t->run.err, "traps by cause"));
+	assert_non_null(strstr(t->run.out, "\"guests\": ["));
+	assert_non_null(strstr(t->run.out, "\"name\": \"hello\""));
+	assert_non_null(strstr(t->run.out, "\"exit_code\": 7"));
 }
 
 /* --console-dir: each guest's console in DIR/NAME.out, unprefixed, and
@@ -292,45 +256,44 @@ static void test_tool_console_dir(void **state)
 {
 	struct tool *t = *state;
 	char args[CMD + 4 * PATH], path[PATH + 32];
-	snprintf(path, sizeof path, "%s/consoles", t->dir);
+	snprintf(path, sizeof path, "%s/consoles", t->run.dir);
 	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(args, sizeof args, "--console-dir '%s' '%s' '%s' '%s'", path, t->zero, t->hello,
 	         t->zero);
 	tzvmm(t, args);
-	assert_int_equal(t->status, EXIT_CODE);
-	assert_string_equal(t->out, "");
+	assert_int_equal(t->run.status, EXIT_CODE);
+	assert_string_equal(t->run.out, "");
 	static const char *const files[][2] = {
 		{ "hello.out", "hi\n" }, { "zero#1.out", "ok\n" }, { "zero#2.out", "ok\n" },
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char file[sizeof path + NAME_ROOM];
 		snprintf(file, sizeof file, "%s/%s", path, files[i][0]);
-		char *text = slurp(file);
+		char *text = pt_slurp(file);
 		assert_string_equal(text, files[i][1]);
 		free(text);
 	}
-	snprintf(args, sizeof args, "--console-dir '%s/absent' '%s'", t->dir, t->zero);
+	snprintf(args, sizeof args, "--console-dir '%s/absent' '%s'", t->run.dir, t->zero);
 	tzvmm(t, args);
-	assert_int_equal(t->status, PG32_EXIT_USAGE);
-	assert_non_null(strstr(t->err, "absent/zero.out"));
+	assert_int_equal(t->run.status, PG32_EXIT_USAGE);
+	assert_non_null(strstr(t->run.err, "absent/zero.out"));
 }
 
 /* --input - reads the console input from standard input, for every guest. */
 static void test_tool_input_from_stdin(void **state)
 {
 	struct tool *t = *state;
-	const char *build = getenv("TRAPEZE_BUILD");
 	char args[CMD], input[PATH + 16];
-	snprintf(input, sizeof input, "%s/input", t->dir);
+	snprintf(input, sizeof input, "%s/input", t->run.dir);
 	FILE *f = fopen(input, "w");
 	assert_non_null(f);
 	fputs("over the pipe\n", f);
 	fclose(f);
-	snprintf(args, sizeof args, "--input - '%s/guests/echo.img' < '%s'", build ? build : "build",
+	snprintf(args, sizeof args, "--input - '%s/guests/echo.img' < '%s'", t->run.build,
 	         input);
 	tzvmm(t, args);
-	assert_int_equal(t->status, 0);
-	assert_non_null(strstr(t->out, "echo: over the pipe\n"));
+	assert_int_equal(t->run.status, 0);
+	assert_non_null(strstr(t->run.out, "echo: over the pipe\n"));
 }
 
 int main(void)
