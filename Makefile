@@ -95,11 +95,11 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(GEN_CFLAGS) -Iasm -c -o $@ $<
 
-$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: asm/parser.y | $(DEPS_STAMP)
+$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: asm/parser.y | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
 
-$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: asm/lexer.l $(BUILD)/gen/parser.h | $(DEPS_STAMP)
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h &: asm/lexer.l $(BUILD)/gen/parser.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	flex --header-file=$(BUILD)/gen/lexer.h -o $(BUILD)/gen/lexer.c $<
 
@@ -128,6 +128,8 @@ $(BENCH): $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 $(BUILD)/guests/%.img: guests/%.s $(BUILD)/bin/tzas
 	@mkdir -p $(@D)
 	$(BUILD)/bin/tzas -I guests -o $@ $<
+# minikernel_ill.s is minikernel.s (.include) built for the ill variant.
+$(BUILD)/guests/minikernel_ill.img: guests/minikernel.s
 
 # ---- tests --------------------------------------------------------------
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o) $(LIB)
@@ -149,8 +151,8 @@ docs: all
 	@sh mk/update-docs.sh $(BUILD)
 
 # ---- the main job -------------------------------------------------------
-# Four guests side by side under one monitor, then its stats table.
-RUN_GUESTS := hello minikernel minikernel usermode
+# Five guests side by side under one monitor, then its stats table.
+RUN_GUESTS := hello minikernel minikernel usermode detect
 run: all
 	$(BUILD)/bin/tzvmm --stats $(RUN_GUESTS:%=$(BUILD)/guests/%.img)
 
@@ -168,6 +170,102 @@ install: all
 
 clean:
 	rm -rf build build-san
+
+# ---- hostile guests and fuzzing (issue 8) -------------------------------
+# guests/hostile/NAME.s -> BUILD/guests/hostile/NAME.img, by the guests'
+# rule above (tzas -I guests): guests that try to escape their virtual
+# machine, run beside a victim by tests/test_hostile.c.
+HOSTILE_SRC    := $(wildcard guests/hostile/*.s)
+HOSTILE_GUESTS := $(HOSTILE_SRC:guests/%.s=$(BUILD)/guests/%.img)
+all: $(HOSTILE_GUESTS)
+
+# Fuzz targets (tests/fuzz/, see its README.md), built with clang and
+# libFuzzer into FUZZ_BUILD, the library compiled there with
+# -fsanitize=fuzzer-no-link,address,undefined:
+#   make fuzz        each target for FUZZ_SECONDS seconds (default 300)
+#   make fuzz-ci     each target for FUZZ_CI_SECONDS seconds (CI: 60)
+# Each prints its executions ("stat::number_of_executed_units"); a crash
+# is saved as FUZZ_BUILD/crash/TARGET-crash-HASH and fails the run (turn
+# it into a regression test: tests/fuzz/regress/, see the README).
+FUZZ_SECONDS    ?= 300
+FUZZ_CI_SECONDS ?= 60
+FUZZ_BUILD      ?= build-fuzz
+FUZZ_CC         ?= clang
+FUZZ_TARGETS    := fuzz_asm fuzz_image fuzz_vmm
+FUZZ_SANFLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OPTIONS    := -detect_leaks=1 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
+FUZZ_MAX_LEN_fuzz_asm   := 8192
+FUZZ_MAX_LEN_fuzz_image := 65536
+FUZZ_MAX_LEN_fuzz_vmm   := 65536
+# .include in the assembler target may read only its sandbox (fuzz_asm.c).
+FUZZ_LIBS_fuzz_asm := -Wl,--wrap=pg32_read_file
+
+ifeq ($(FUZZ),1)
+ALL_CFLAGS  += -O1 -fsanitize=fuzzer-no-link $(FUZZ_SANFLAGS)
+GEN_CFLAGS  += -O1 -fsanitize=fuzzer-no-link $(FUZZ_SANFLAGS)
+ALL_LDFLAGS += $(FUZZ_SANFLAGS)
+endif
+
+.PHONY: fuzz fuzz-ci fuzz-build fuzz-run fuzz-clean
+# The seed images come from the ordinary build (BUILD), whose tzas needs no
+# sanitizer runtime.
+fuzz: $(GUESTS) $(HOSTILE_GUESTS)
+	$(MAKE) FUZZ=1 BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN=0 FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		FUZZ_SEED_IMAGES="$(GUESTS) $(HOSTILE_GUESTS)" fuzz-run
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_CI_SECONDS)
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/fuzz_util.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS_fuzz_$*) -lm
+
+# Seed corpora, from the shipped guests and the assembler's test inputs:
+# sources for fuzz_asm, images for fuzz_image, and for fuzz_vmm each image
+# behind a two-byte header (tests/fuzz/README.md): image mode, quantum 97,
+# 32 KiB of memory; plain, with a minidisk, and ill-behaved with dynamic
+# rewriting.
+FUZZ_ASM_SEEDS := $(wildcard guests/*.s guests/hostile/*.s tests/asm/*.s tests/asm/*/*.s)
+fuzz-build: $(FUZZ_BINS)
+	@rm -rf $(BUILD)/corpus/seed && mkdir -p $(addprefix $(BUILD)/corpus/seed/,$(FUZZ_TARGETS))
+	@for f in $(FUZZ_ASM_SEEDS); do cp $$f $(BUILD)/corpus/seed/fuzz_asm/$$(echo $$f | tr / _); done
+	@for f in $(FUZZ_SEED_IMAGES); do n=$$(basename $$f .img); \
+		cp $$f $(BUILD)/corpus/seed/fuzz_image/$$n; \
+		{ printf '\221\003'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_vmm/$$n; \
+		{ printf '\225\003'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_vmm/$$n-disk; \
+		{ printf '\233\003'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_vmm/$$n-ill-rewrite; done
+
+fuzz-run: fuzz-build
+	@mkdir -p $(BUILD)/crash
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s (log: $(BUILD)/fuzz-$$t.log)"; \
+		case $$t in fuzz_asm) m=$(FUZZ_MAX_LEN_fuzz_asm);; fuzz_image) m=$(FUZZ_MAX_LEN_fuzz_image);; \
+		*) m=$(FUZZ_MAX_LEN_fuzz_vmm);; esac; \
+		$(BUILD)/fuzz/$$t $(FUZZ_OPTIONS) -max_len=$$m -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(BUILD)/crash/$$t- $(BUILD)/corpus/$$t $(BUILD)/corpus/seed/$$t \
+			>$(BUILD)/fuzz-$$t.log 2>&1; rc=$$?; \
+		grep -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|ERROR|SUMMARY|^fuzz: ' $(BUILD)/fuzz-$$t.log; \
+		if [ $$rc != 0 ]; then echo "fuzz: $$t FAILED (status $$rc); see $(BUILD)/fuzz-$$t.log"; exit 1; fi; \
+	done
+
+# ---- labs and tzgrade (issue 7) -----------------------------------------
+# Each lab is a folder labs/NAME/ with a lab.conf (docs/instructors.md).
+# Its student handout -- README, visible tests, and the starting code made
+# from the project's own sources with the marked regions replaced by TODOs
+# -- is generated into BUILD/labs/NAME/ by tzgrade --handout.  tzgrade
+# compiles submissions with the compiler and sanitizer flags of this build,
+# so that they link with this build's libtrapeze.a.
+LABS     := $(patsubst labs/%/lab.conf,%,$(wildcard labs/*/lab.conf))
+HANDOUTS := $(LABS:%=$(BUILD)/labs/%/lab.conf)
+$(BUILD)/obj/labs/tzgrade.o: ALL_CFLAGS += -DGRADE_CC='"$(CC)"' -DGRADE_CFLAGS='"$(SANFLAGS)"'
+$(BUILD)/labs/%/lab.conf: labs/%/lab.conf $(wildcard labs/*/* labs/*/tests/*) \
+		vmm/interp.c vmm/reflect.c vmm/alloc.c $(BUILD)/bin/tzgrade
+	@rm -rf $(@D)
+	@mkdir -p $(dir $(@D))
+	$(BUILD)/bin/tzgrade --handout $* $(@D)
+all: $(HANDOUTS)
 
 # Keep intermediate objects between runs.
 .SECONDARY:
