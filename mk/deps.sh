@@ -4,7 +4,9 @@
 # installs what is missing with apt-get; otherwise it names the exact
 # command to run and fails.
 set -u
-PKGS="flex bison pkg-config libcmocka-dev libncurses-dev libreadline-dev tmux valgrind"
+# clang and libclang-rt-dev (libFuzzer and the sanitizer runtimes, which
+# clang only recommends): the fuzz targets, `make fuzz`.
+PKGS="flex bison pkg-config libcmocka-dev libncurses-dev libreadline-dev tmux valgrind clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
