@@ -87,6 +87,7 @@ struct grade_lab {
 	uint32_t mem_size;
 	uint64_t max_instructions;
 	bool beside;                     /* pad guests around the tested one */
+	isa_variant random_variant;      /* random tests' programs (random-isa; 0: well) */
 	struct grade_test tests[GRADE_MAX_TESTS];
 	unsigned ntests;
 };
@@ -134,6 +135,7 @@ struct grade_scenario {
 	uint32_t mem_size;
 	uint64_t max_instructions;
 	bool beside;
+	isa_variant variant;             /* random: the programs' variant (0: well) */
 };
 
 /* Run sc with whatever monitor is linked in and record the observation.

@@ -189,9 +189,13 @@ int grade_lab_load(const char *labs_dir, const char *root, const char *name, boo
 			if (strcmp(w[1], "yes") && strcmp(w[1], "no"))
 				bad = "beside is yes or no";
 			lab->beside = strcmp(w[1], "yes") == 0;
+		} else if (strcmp(w[0], "random-isa") == 0 && n == 2) {
+			char vmsg[GRADE_MSG_MAX];
+			if (isa_variant_parse(w[1], &lab->random_variant, vmsg, sizeof vmsg) != 0)
+				bad = "random-isa is an ISA variant (well, ill, ill:srr,rtu, ...)";
 		} else {
 			bad = "unknown setting (title, kind, module, symbols, frame, mem, "
-			      "max-instructions, beside) or wrong number of words";
+			      "max-instructions, beside, random-isa) or wrong number of words";
 		}
 		if (bad) {
 			grade_fmt(msg, msglen, "%s:%u: %s", path, lineno, bad);

@@ -89,6 +89,7 @@ static int scenario_of(const struct grade_lab *lab, const struct grade_test *t, 
 		}
 		sc->seed = seed;
 		sc->count = count;
+		sc->variant = lab->random_variant;
 		return 0;
 	}
 	if (strcmp(t->scenario, "kernel") == 0) {

@@ -12,7 +12,13 @@
  *           monitor did, the virtual machine after it), then its end, its
  *           console and its memory.  With "beside", pad guests sit in the
  *           regions before and after it, so that relocation mistakes show.
- *   random  the same for count random programs (vmm/randprog.c) from seed.
+ *   random  the same for count random programs (vmm/randprog.c) from seed,
+ *           of the lab's random-isa variant.
+ *
+ *           A guest whose variant has critical instructions runs under the
+ *           binary rewriter: its observation starts with the verdict of the
+ *           equivalence checker against the bare machine of its variant
+ *           (vmm_check), and adds the rewriter's figures.
  *   kernel  an assembly lab: the lab's frame, the student's handler and a
  *           user program are assembled together and run on the bare
  *           machine; the observation is how it ended and its console.
@@ -122,9 +128,34 @@ static int pad_image(struct image *img, struct img_segment *seg, uint8_t *data, 
 	return 0;
 }
 
+/* A rewritten guest: is it equivalent to its bare machine?  The checker's
+ * words go into a note, shown with a divergence. */
+static int obs_bare_check(const struct grade_scenario *sc, const struct image *img, uint32_t mem,
+                          struct grade_obs *o, char *msg, size_t msglen)
+{
+	struct vmm_check_config cfg = { .mem_size = mem, .variant = img->variant,
+	                                .max_instructions = sc->max_instructions,
+	                                .first_divergence = true };
+	struct vmm_check_result res;
+	int err = vmm_check(img, &cfg, &res, msg, msglen);
+	if (err)
+		return err;
+	char line[VMM_CHECK_WHAT * 2];
+	vmm_check_format(&res, line, sizeof line);
+	grade_obs_printf(o, "# against the bare machine: %s\n", line);
+	grade_obs_printf(o, "bare-machine equivalent=%s\n", res.equivalent ? "yes" : "no");
+	return 0;
+}
+
 static int run_monitor(const struct grade_scenario *sc, const struct image *img, uint32_t mem,
                        struct grade_obs *o, char *msg, size_t msglen)
 {
+	bool rewritten = vmm_rewrite_resolve(VMM_REWRITE_AUTO, img->variant, false) != VMM_REWRITE_NONE;
+	if (rewritten) {
+		int cerr = obs_bare_check(sc, img, mem, o, msg, msglen);
+		if (cerr)
+			return cerr;
+	}
 	uint32_t region = (mem + VMM_REGION_ALIGN - 1) / VMM_REGION_ALIGN * VMM_REGION_ALIGN;
 	unsigned nguests = sc->beside ? 2 + PAD_GUESTS_AFTER : 1;
 	struct vmm_config cfg = { .host_mem = region * nguests };
@@ -172,6 +203,11 @@ static int run_monitor(const struct grade_scenario *sc, const struct image *img,
 		grade_obs_printf(o, "# the monitor killed the guest: %s\n", g->why);
 	grade_obs_printf(o, "stats emulated=%" PRIu64 " reflected=%" PRIu64 " interrupts=%" PRIu64 "\n",
 	                 g->stats.emulated, g->stats.reflected, g->stats.interrupts);
+	if (rewritten)
+		grade_obs_printf(o, "rewrite blocks=%" PRIu64 " patches=%" PRIu64 " rewrite_traps=%" PRIu64
+		                 " rescans=%" PRIu64 " watch_traps=%" PRIu64 "\n",
+		                 g->stats.blocks_scanned, g->stats.patches, g->stats.rewrite_traps,
+		                 g->stats.rescans, g->stats.watch_traps);
 	fflush(console);
 	obs_console(o, out, out_len);
 	obs_memory(o, g->vm.mem, g->vm.mem_size);
@@ -256,7 +292,8 @@ int grade_scenario_run(const struct grade_scenario *sc, struct grade_obs *o, cha
 	if (strcmp(sc->kind, "random") == 0) {
 		for (unsigned i = 0; i < sc->count; i++) {
 			struct vmm_randprog p;
-			int err = vmm_rand_generate(sc->seed + i, &p);
+			int err = sc->variant ? vmm_rand_generate_variant(sc->seed + i, sc->variant, &p)
+			                      : vmm_rand_generate(sc->seed + i, &p);
 			if (err) {
 				grade_fmt(msg, msglen, "out of memory for a random program");
 				return err;
@@ -276,7 +313,7 @@ int grade_scenario_run(const struct grade_scenario *sc, struct grade_obs *o, cha
 /* ---- the runner's side ---------------------------------------------------- */
 
 enum { ARG_FD = 1, ARG_KIND, ARG_IMAGE, ARG_SEED, ARG_COUNT, ARG_FRAME, ARG_MODULE, ARG_USER,
-       ARG_INCDIR, ARG_MEM, ARG_MAXI, ARG_BESIDE, ARG_N };
+       ARG_INCDIR, ARG_MEM, ARG_MAXI, ARG_BESIDE, ARG_VARIANT, ARG_N };
 
 void grade_scenario_argv(const struct grade_scenario *sc, const char *runner, int obs_fd,
                          char bufs[GRADE_ARGV_MAX][GRADE_PATH_MAX], char *argv[GRADE_ARGV_MAX])
@@ -294,6 +331,7 @@ void grade_scenario_argv(const struct grade_scenario *sc, const char *runner, in
 	grade_fmt(bufs[ARG_MEM], GRADE_PATH_MAX, "%" PRIu32, sc->mem_size);
 	grade_fmt(bufs[ARG_MAXI], GRADE_PATH_MAX, "%" PRIu64, sc->max_instructions);
 	grade_fmt(bufs[ARG_BESIDE], GRADE_PATH_MAX, "%d", sc->beside);
+	grade_fmt(bufs[ARG_VARIANT], GRADE_PATH_MAX, "%" PRIu64, (uint64_t)sc->variant);
 	for (unsigned i = 0; i < ARG_N; i++)
 		argv[i] = bufs[i];
 	argv[ARG_N] = NULL;
@@ -333,6 +371,7 @@ int grade_runner_main(int argc, char **argv)
 	sc.mem_size = (uint32_t)strtoul(argv[ARG_MEM], NULL, 10);
 	sc.max_instructions = strtoull(argv[ARG_MAXI], NULL, 10);
 	sc.beside = atoi(argv[ARG_BESIDE]) != 0;
+	sc.variant = (isa_variant)strtoull(argv[ARG_VARIANT], NULL, 10);
 	struct grade_obs o = { 0 };
 	char msg[GRADE_MSG_MAX];
 	int err = grade_scenario_run(&sc, &o, msg, sizeof msg);

@@ -238,6 +238,7 @@ static const struct lab_files LABS[] = {
 	{ "trap_handler", { { "handler.s", "labs/trap_handler/solution/handler.s" } } },
 	{ "interp", { { "interp.c", "vmm/interp.c" } } },
 	{ "reflect", { { "reflect.c", "vmm/reflect.c" }, { "alloc.c", "vmm/alloc.c" } } },
+	{ "rewrite", { { "rewrite.c", "vmm/rewrite.c" } } },
 };
 #define NLABS (sizeof LABS / sizeof LABS[0])
 
@@ -303,7 +304,8 @@ static void test_skeleton_scores_zero(void **state)
 static void test_skeleton_compiles(void **state)
 {
 	(void)state;
-	static const char *const files[] = { "interp/interp.c", "reflect/reflect.c", "reflect/alloc.c" };
+	static const char *const files[] = { "interp/interp.c", "reflect/reflect.c", "reflect/alloc.c",
+	                                     "rewrite/rewrite.c" };
 	for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char cmd[CMD];
 		grade_fmt(cmd, sizeof cmd, "cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Iisa -Ivmm "
@@ -367,6 +369,30 @@ static const struct bug BUGS[] = {
 	  "the region's base is forgotten" },
 	{ "reflect", "alloc.c", "if (vbase >= r->size) {", "if (vbase >= 2 * r->size) {", "base_outside",
 	  "a base past the memory wraps the bound around" },
+	/* lab rewrite */
+	{ "rewrite", "rewrite.c", "if (is_critical(rw, w)) {",
+	  "if (is_critical(rw, w) && ISA_WORD_OPCODE(w) != ISA_OP_SRR) {", "detect",
+	  "forgets to patch one critical instruction (srr)" },
+	{ "rewrite", "rewrite.c", "\t\tif (ends_block(w))\n\t\t\tbreak;\n", "", "blocks",
+	  "scans past a control transfer" },
+	{ "rewrite", "rewrite.c", "\t\tpg32_store32(g->vm.mem + addr, vmm_rewrite_read_word(g, addr));\n",
+	  "", "readback", "a load of a patched word sees the patch word" },
+	{ "rewrite", "rewrite.c", "\trw->map[i] = CPU_WATCH_X;\n\treturn true;",
+	  "\trw->map[i] = 0;\n\treturn true;", "rescan", "a written word is never scanned again" },
+	{ "rewrite", "rewrite.c", "\t\tv->own_bytes += rw->words;\n\t\treturn 0;\n",
+	  "\t\tv->own_bytes += rw->words;\n", "codedata",
+	  "also patches the image by a static scan, data included" },
+	{ "rewrite", "rewrite.c", "pg32_store32(at, VMM_PATCH_WORD(i));",
+	  "pg32_store32(at, VMM_PATCH_WORD(rw->npatch));", "detect", "a wrong patch index" },
+	{ "rewrite", "rewrite.c", "if (i >= rw->npatch || rw->patch[i].addr != addr)",
+	  "if (i >= rw->npatch)", "forged", "takes a guest's forged patch word for its own" },
+	{ "rewrite", "rewrite.c", "\trw->free_head = i;\n", "", "rescan",
+	  "freed patch-table entries are never reused" },
+	{ "rewrite", "rewrite.c", "\t\t\tg->stats.rescans += forget_word(g, i);",
+	  "\t\t\tforget_word(g, i);", "selfmod", "rescans are not counted" },
+	{ "rewrite", "rewrite.c", "patch_at(g, g->vm.base + t->insn_pc, t->insn);",
+	  "patch_at(g, t->insn_pc, t->insn);", "user",
+	  "finds the patch by the virtual pc, not the guest physical address" },
 };
 
 /* The score in column test of row sub of a batch CSV. */
@@ -629,6 +655,46 @@ static void test_batch(void **state)
 	free(r);
 }
 
+/* Lab rewrite: a rewritten guest's observation carries the verdict of the
+ * equivalence checker against the bare ill machine (shown with a
+ * divergence) and the rewriter's figures; lab.conf's random-isa makes the
+ * random tests' programs ill (the skeleton scores 0 on them: under well
+ * nothing would be rewritten, and it would pass). */
+static void test_rewrite_lab(void **state)
+{
+	(void)state;
+	char dir[PATH];
+	make_variant(dir, sizeof dir, "rewrite", "rewrite.c",
+	             "\t\tpg32_store32(g->vm.mem + addr, vmm_rewrite_read_word(g, addr));\n", "");
+	char *r = grade_json("rewrite", dir, "--tests readback");
+	assert_true(json_number(r, "score") == 0);
+	assert_non_null(strstr(r, "bare-machine: equivalent is no, the reference has yes"));
+	assert_non_null(strstr(r, "against the bare machine: diverged at instruction"));
+	free(r);
+	make_variant(dir, sizeof dir, "rewrite", "rewrite.c", "\t\t\tg->stats.rescans += forget_word(g, i);",
+	             "\t\t\tforget_word(g, i);");
+	r = grade_json("rewrite", dir, "--tests rescan");
+	assert_true(json_number(r, "score") == 0);
+	assert_non_null(strstr(r, "first divergence at rewrite: rescans is 0, the reference has"));
+	free(r);
+	/* The setting, and a bad one. */
+	char msg[GRADE_MSG_MAX];
+	static struct grade_lab lab;
+	assert_int_equal(grade_lab_load("labs", ".", "rewrite", true, &lab, msg, sizeof msg), 0);
+	assert_true(lab.random_variant == isa_variant_all_ill());
+	assert_int_equal(grade_lab_load("labs", ".", "interp", false, &lab, msg, sizeof msg), 0);
+	assert_true(lab.random_variant == ISA_VARIANT_WELL);
+	char labs[PATH], ldir[PATH * 2], conf[PATH * 3];
+	grade_fmt(labs, sizeof labs, "%s/labs-conf", tmp);
+	grade_fmt(ldir, sizeof ldir, "%s/bad", labs);
+	assert_int_equal(mkdir(labs, 0755), 0);
+	assert_int_equal(mkdir(ldir, 0755), 0);
+	grade_fmt(conf, sizeof conf, "%s/lab.conf", ldir);
+	spit(conf, "kind c\nmodule rewrite.c vmm/rewrite.c\nrandom-isa sick\n");
+	assert_int_equal(grade_lab_load(labs, ".", "bad", false, &lab, msg, sizeof msg), PG32_EFORMAT);
+	assert_non_null(strstr(msg, "lab.conf:3: random-isa is an ISA variant"));
+}
+
 /* A submission without the file, or one that does not compile or link,
  * gets 0 with the reason. */
 static void test_bad_submissions(void **state)
@@ -750,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_bad_submissions),
+		cmocka_unit_test(test_rewrite_lab),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

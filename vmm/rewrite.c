@@ -134,10 +134,18 @@ static int patch_word(struct vmm_guest *g, uint32_t addr)
 		}
 		i = rw->npatch++;
 	}
+	/* LAB rewrite BEGIN
+	 * TODO: entry i of the patch table is yours.  Keep in it the guest
+	 * physical address and the ORIGINAL word found there, then put the patch
+	 * word VMM_PATCH_WORD(i) in its place in guest memory (g->vm.mem + addr,
+	 * with pg32_load32 / pg32_store32), and count it in g->stats.patches.
+	 * stub: (void)i, (void)addr;
+	 */
 	uint8_t *at = g->vm.mem + addr;
 	rw->patch[i] = (struct vmm_patch){ .addr = addr, .original = pg32_load32(at) };
 	pg32_store32(at, VMM_PATCH_WORD(i));
 	g->stats.patches++;
+	/* LAB rewrite END */
 	return 0;
 }
 
@@ -145,6 +153,15 @@ static int patch_word(struct vmm_guest *g, uint32_t addr)
  * NULL when w is not a patch word the monitor put there. */
 static struct vmm_patch *patch_at(const struct vmm_guest *g, uint32_t addr, uint32_t w)
 {
+	/* LAB rewrite BEGIN
+	 * TODO: is w one of the monitor's patch words for THIS address?  Its
+	 * opcode must be ISA_OP_UNDEFINED (ISA_WORD_OPCODE), its index (the low
+	 * bits, ISA_OFF24_MASK) a used entry (below rw->npatch), and that entry
+	 * for this very addr: a guest may forge a patch word anywhere, and then
+	 * it is the guest's own illegal word.  The entry, or NULL.
+	 * stub: (void)g, (void)addr, (void)w;
+	 * stub: return NULL;
+	 */
 	const struct vmm_rewrite *rw = g->rw;
 	if (ISA_WORD_OPCODE(w) != ISA_OP_UNDEFINED)
 		return NULL;
@@ -152,12 +169,20 @@ static struct vmm_patch *patch_at(const struct vmm_guest *g, uint32_t addr, uint
 	if (i >= rw->npatch || rw->patch[i].addr != addr)
 		return NULL;
 	return &rw->patch[i];
+	/* LAB rewrite END */
 }
 
 /* Put the original back at the patched word of guest physical addr and
  * free its entry. */
 static void unpatch_word(struct vmm_guest *g, uint32_t addr)
 {
+	/* LAB rewrite BEGIN
+	 * TODO: find the entry of the patch word at addr (patch_at), put its
+	 * original back in guest memory, and free the entry: push it on the
+	 * free list (addr VMM_PATCH_FREE, .original = the old rw->free_head,
+	 * rw->free_head = its index), so that patch_word reuses it.
+	 * stub: (void)g, (void)addr;
+	 */
 	struct vmm_rewrite *rw = g->rw;
 	uint8_t *at = g->vm.mem + addr;
 	struct vmm_patch *p = patch_at(g, addr, pg32_load32(at));
@@ -167,6 +192,7 @@ static void unpatch_word(struct vmm_guest *g, uint32_t addr)
 	uint32_t i = (uint32_t)(p - rw->patch);
 	*p = (struct vmm_patch){ .addr = VMM_PATCH_FREE, .original = rw->free_head };
 	rw->free_head = i;
+	/* LAB rewrite END */
 }
 
 /* ---- life cycle ------------------------------------------------------------- */
@@ -269,6 +295,19 @@ fail:
  * PG32_ENOMEM (the patch table is full). */
 static int scan_block(struct vmm_guest *g, uint32_t addr)
 {
+	/* LAB rewrite BEGIN
+	 * TODO: count one block in g->stats.blocks_scanned, then walk the words
+	 * from addr (map index addr / ISA_WORD_BYTES) while they are still
+	 * unscanned (CPU_WATCH_X in rw->map), inside the guest's memory
+	 * (rw->words) and at most VMM_SCAN_BLOCK_MAX of them.  Each word becomes
+	 * CPU_WATCH_W (scanned: a store must tell you); a critical one
+	 * (is_critical) is patched (patch_word) and also CPU_WATCH_R (loads
+	 * must see the original).  Stop AFTER the first word that ends a block
+	 * (ends_block): what follows a jump may be data.  If the table is full,
+	 * leave that word X and return PG32_ENOMEM.
+	 * stub: (void)g, (void)addr, (void)ends_block;
+	 * stub: return PG32_ENOMEM;
+	 */
 	struct vmm_rewrite *rw = g->rw;
 	g->stats.blocks_scanned++;
 	for (uint32_t i = addr / ISA_WORD_BYTES, n = 0;
@@ -286,11 +325,20 @@ static int scan_block(struct vmm_guest *g, uint32_t addr)
 			break;
 	}
 	return 0;
+	/* LAB rewrite END */
 }
 
 /* Forget the scan of word i: the original back, X again. */
 static bool forget_word(struct vmm_guest *g, uint32_t i)
 {
+	/* LAB rewrite BEGIN
+	 * TODO: word i is being written.  If it was never scanned (X) there is
+	 * nothing to forget: false.  Otherwise put the original back if it was
+	 * patched (R: unpatch_word), make it unscanned again (X only: the next
+	 * fetch scans it anew) and return true (one rescan).
+	 * stub: (void)g, (void)i, (void)unpatch_word;
+	 * stub: return false;
+	 */
 	struct vmm_rewrite *rw = g->rw;
 	if (rw->map[i] & CPU_WATCH_X)
 		return false;
@@ -298,6 +346,7 @@ static bool forget_word(struct vmm_guest *g, uint32_t i)
 		unpatch_word(g, i * ISA_WORD_BYTES);
 	rw->map[i] = CPU_WATCH_X;
 	return true;
+	/* LAB rewrite END */
 }
 
 bool vmm_rewrite_interprets(const struct vmm_guest *g)
@@ -351,6 +400,22 @@ static enum vmm_next watched_access(struct vmm *v, struct vmm_guest *g, uint32_t
                                     uint32_t access, uint32_t a, uint32_t n,
                                     enum vmm_action *action)
 {
+	/* LAB rewrite BEGIN
+	 * TODO: the guest's load or store w touched the watched words
+	 * a / ISA_WORD_BYTES .. (a + n - 1) / ISA_WORD_BYTES.
+	 * A store (access CPU_WATCH_W): forget each word it touches
+	 * (forget_word; add what it returns to g->stats.rescans), then run the
+	 * store by emulation, vmm_exec_word(v, g, w, action): never let the
+	 * guest run it again (a store into its own word would trap forever).
+	 * A load (CPU_WATCH_R): the guest must read the ORIGINALS.  For each
+	 * word touched (at most two; more: vmm_kill and VMM_NEXT_STOP) save the
+	 * word and its map byte, put the original in (vmm_rewrite_read_word)
+	 * with R off, run the load with vmm_exec_word, then put the patch words
+	 * and map bytes back, and return what vmm_exec_word returned.
+	 * stub: (void)g, (void)w, (void)access, (void)a, (void)n, (void)action;
+	 * stub: vmm_kill(v, g, NULL, "watched_access is not written yet");
+	 * stub: return VMM_NEXT_STOP;
+	 */
 	struct vmm_rewrite *rw = g->rw;
 	uint32_t lo = a / ISA_WORD_BYTES, hi = (a + n - 1) / ISA_WORD_BYTES;
 	if (access == CPU_WATCH_W) {
@@ -381,6 +446,7 @@ static enum vmm_next watched_access(struct vmm *v, struct vmm_guest *g, uint32_t
 		rw->map[i] = bits[i - lo];
 	}
 	return next;
+	/* LAB rewrite END */
 }
 
 /* Bytes a load or store word accesses (watch traps come only from these). */
@@ -452,6 +518,17 @@ bool vmm_rewrite_trap(struct vmm *v, struct vmm_guest *g, const struct cpu_trap 
 		return false;
 	/* A patch word?  The index comes from the word the CPU reported; the
 	 * entry must be for this very address, or it is the guest's own. */
+	/* LAB rewrite BEGIN
+	 * TODO: an illegal-instruction trap.  Is t->insn a patch word of yours
+	 * at the guest physical address of the instruction (g->vm.base +
+	 * t->insn_pc)?  If not, return false: the guest's own illegal word is
+	 * reflected as on its bare machine.  If so, count it in
+	 * g->stats.rewrite_traps, set *action to VMM_ACT_REWRITTEN and emulate
+	 * the ORIGINAL from the table (never fetch it again):
+	 * *next = vmm_exec_word(v, g, original, action); return true.
+	 * stub: (void)v, (void)next, (void)action;
+	 * stub: return false;
+	 */
 	const struct vmm_patch *p = patch_at(g, g->vm.base + t->insn_pc, t->insn);
 	if (!p)
 		return false;
@@ -459,4 +536,5 @@ bool vmm_rewrite_trap(struct vmm *v, struct vmm_guest *g, const struct cpu_trap 
 	*action = VMM_ACT_REWRITTEN;
 	*next = vmm_exec_word(v, g, p->original, action);
 	return true;
+	/* LAB rewrite END */
 }
