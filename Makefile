@@ -191,12 +191,16 @@ FUZZ_SECONDS    ?= 300
 FUZZ_CI_SECONDS ?= 60
 FUZZ_BUILD      ?= build-fuzz
 FUZZ_CC         ?= clang
-FUZZ_TARGETS    := fuzz_asm fuzz_image fuzz_vmm
+FUZZ_ALL_TARGETS := fuzz_asm fuzz_image fuzz_vmm fuzz_dbg fuzz_grade
+# make fuzz FUZZ_TARGETS=fuzz_dbg runs only that one.
+FUZZ_TARGETS    := $(FUZZ_ALL_TARGETS)
 FUZZ_SANFLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_OPTIONS    := -detect_leaks=1 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
 FUZZ_MAX_LEN_fuzz_asm   := 8192
 FUZZ_MAX_LEN_fuzz_image := 65536
 FUZZ_MAX_LEN_fuzz_vmm   := 65536
+FUZZ_MAX_LEN_fuzz_dbg   := 4096
+FUZZ_MAX_LEN_fuzz_grade := 16384
 # .include in the assembler target may read only its sandbox (fuzz_asm.c).
 FUZZ_LIBS_fuzz_asm := -Wl,--wrap=pg32_read_file
 
@@ -226,22 +230,32 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/f
 # sources for fuzz_asm, images for fuzz_image, and for fuzz_vmm each image
 # behind a two-byte header (tests/fuzz/README.md): image mode, quantum 97,
 # 32 KiB of memory; plain, with a minidisk, and ill-behaved with dynamic
-# rewriting.
+# rewriting.  fuzz_dbg: the debugger's batch scripts (tests/dbg/*.cmd)
+# behind a header byte, each under the monitor ('\n') and on the bare
+# machine ('!').  Every target also starts from its saved regression inputs
+# (tests/fuzz/regress/TARGET-*, TARGET without "fuzz_").
 FUZZ_ASM_SEEDS := $(wildcard guests/*.s guests/hostile/*.s tests/asm/*.s tests/asm/*/*.s)
+FUZZ_DBG_SEEDS := $(wildcard tests/dbg/*.cmd)
 fuzz-build: $(FUZZ_BINS)
-	@rm -rf $(BUILD)/corpus/seed && mkdir -p $(addprefix $(BUILD)/corpus/seed/,$(FUZZ_TARGETS))
+	@rm -rf $(BUILD)/corpus/seed && mkdir -p $(addprefix $(BUILD)/corpus/seed/,$(FUZZ_ALL_TARGETS))
 	@for f in $(FUZZ_ASM_SEEDS); do cp $$f $(BUILD)/corpus/seed/fuzz_asm/$$(echo $$f | tr / _); done
 	@for f in $(FUZZ_SEED_IMAGES); do n=$$(basename $$f .img); \
 		cp $$f $(BUILD)/corpus/seed/fuzz_image/$$n; \
 		{ printf '\221\003'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_vmm/$$n; \
 		{ printf '\225\003'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_vmm/$$n-disk; \
 		{ printf '\233\003'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_vmm/$$n-ill-rewrite; done
+	@for f in $(FUZZ_DBG_SEEDS); do n=$$(basename $$f .cmd); \
+		{ printf '\n'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_dbg/$$n; \
+		{ printf '!'; cat $$f; } >$(BUILD)/corpus/seed/fuzz_dbg/$$n-bare; done
+	@for t in $(FUZZ_TARGETS); do for f in tests/fuzz/regress/$${t#fuzz_}-*; do \
+		[ -f $$f ] && cp $$f $(BUILD)/corpus/seed/$$t/; done; done; true
 
 fuzz-run: fuzz-build
 	@mkdir -p $(BUILD)/crash
 	@for t in $(FUZZ_TARGETS); do mkdir -p $(BUILD)/corpus/$$t; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s (log: $(BUILD)/fuzz-$$t.log)"; \
 		case $$t in fuzz_asm) m=$(FUZZ_MAX_LEN_fuzz_asm);; fuzz_image) m=$(FUZZ_MAX_LEN_fuzz_image);; \
+		fuzz_dbg) m=$(FUZZ_MAX_LEN_fuzz_dbg);; fuzz_grade) m=$(FUZZ_MAX_LEN_fuzz_grade);; \
 		*) m=$(FUZZ_MAX_LEN_fuzz_vmm);; esac; \
 		$(BUILD)/fuzz/$$t $(FUZZ_OPTIONS) -max_len=$$m -max_total_time=$(FUZZ_SECONDS) \
 			-artifact_prefix=$(BUILD)/crash/$$t- $(BUILD)/corpus/$$t $(BUILD)/corpus/seed/$$t \

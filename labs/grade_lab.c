@@ -7,6 +7,8 @@
  */
 #include "grade.h"
 
+#define GRADE_POINTS_MAX 1e6 /* the most one test can be worth */
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -80,7 +82,8 @@ static int load_tests(struct grade_lab *lab, const char *dir, bool hidden, bool 
 			continue;
 		char *end;
 		double pts = n >= 2 ? strtod(w[1], &end) : 0;
-		if (n != 4 || !name_ok(w[0]) || *end || pts < 0 || pts > 1e6) {
+		/* Written so that NaN (strtod reads "nan") is refused too. */
+		if (n != 4 || !name_ok(w[0]) || *end || !(pts >= 0 && pts <= GRADE_POINTS_MAX)) {
 			grade_fmt(msg, msglen, "%s:%u: expected \"NAME POINTS SCENARIO ARG\" "
 			         "(NAME letters, digits, _ - .; POINTS a number >= 0)", path, lineno);
 			err = PG32_EFORMAT;

@@ -16,6 +16,7 @@
  */
 #include "grade.h"
 
+#include <math.h>
 #include <string.h>
 
 int grade_format_parse(const char *text, enum grade_format *out)
@@ -50,6 +51,14 @@ static void json_str(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* A number as JSON has them: a score that is not finite (NaN, infinity:
+ * nothing a grade can be) is written as 0, never as "nan" or "inf", which
+ * no JSON reader takes. */
+static void json_num(FILE *out, const char *fmt, double x)
+{
+	fprintf(out, fmt, isfinite(x) ? x : 0.0);
+}
+
 static void xml_str(FILE *out, const char *s)
 {
 	for (; *s; s++) {
@@ -76,22 +85,53 @@ static void test_text(const struct grade_test_result *t, char *buf, size_t len)
 		grade_fmt(buf, len, "%s", t->message);
 }
 
+/* A field of the text report: control characters as '?'; a newline, when
+ * the field may have several lines, continues it on a line marked as the
+ * student's output is, so no field can start a line of its own (a fake
+ * "PASS" line) or move a terminal's cursor. */
+#define TEXT_MARK "      | "
+static void text_str(FILE *out, const char *s, bool lines)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n' && lines)
+			fputs(s[1] ? "\n" TEXT_MARK : "", out);
+		else
+			fputc(c < ' ' ? '?' : c, out);
+	}
+}
+
 static void report_text(const struct grade_result *r, FILE *out)
 {
-	fprintf(out, "lab %s, submission %s\n", r->lab, r->submission);
-	if (r->build_message[0])
-		fprintf(out, "%s\n", r->build_message);
+	fputs("lab ", out);
+	text_str(out, r->lab, false);
+	fputs(", submission ", out);
+	text_str(out, r->submission, false);
+	fputc('\n', out);
+	if (r->build_message[0]) {
+		/* Every line of it marked: it quotes the compiler on the
+		 * student's code, so it must not pass for a PASS line. */
+		fputs(TEXT_MARK, out);
+		text_str(out, r->build_message, true);
+		fputc('\n', out);
+	}
 	for (unsigned i = 0; i < r->ntests; i++) {
 		const struct grade_test_result *t = &r->tests[i];
-		fprintf(out, "%-5s %-24s %5.1f/%-5.1f%s %s\n", t->points >= t->max_points ? "PASS" : "FAIL",
-		        t->name, t->points, t->max_points, t->hidden ? " (hidden)" : "", t->message);
+		char name[GRADE_NAME_MAX];
+		grade_fmt(name, sizeof name, "%s", t->name);
+		for (char *p = name; *p; p++)
+			*p = (unsigned char)*p < ' ' ? '?' : *p;
+		fprintf(out, "%-5s %-24s %5.1f/%-5.1f%s ", t->points >= t->max_points ? "PASS" : "FAIL",
+		        name, t->points, t->max_points, t->hidden ? " (hidden)" : "");
+		text_str(out, t->message, true);
+		fputc('\n', out);
 		/* What the student's code printed, indented, for the failures. */
 		if (t->points < t->max_points && t->output[0]) {
-			fputs("      | ", out);
+			fputs(TEXT_MARK, out);
 			for (const char *p = t->output; *p; p++) {
 				fputc(*p == '\n' || (unsigned char)*p >= ' ' ? *p : '?', out);
 				if (*p == '\n' && p[1])
-					fputs("      | ", out);
+					fputs(TEXT_MARK, out);
 			}
 			if (t->output[strlen(t->output) - 1] != '\n')
 				fputc('\n', out);
@@ -108,15 +148,15 @@ void grade_report(const struct grade_result *r, enum grade_format f, FILE *out)
 		report_text(r, out);
 		break;
 	case GRADE_FMT_GRADESCOPE:
-		fprintf(out, "{\"score\": %.2f, \"output\": ", r->score);
+		json_num(out, "{\"score\": %.2f, \"output\": ", r->score);
 		json_str(out, r->build_message);
 		fputs(", \"tests\": [", out);
 		for (unsigned i = 0; i < r->ntests; i++) {
 			const struct grade_test_result *t = &r->tests[i];
 			fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
 			json_str(out, t->name);
-			fprintf(out, ", \"score\": %.2f, \"max_score\": %.2f, \"output\": ", t->points,
-			        t->max_points);
+			json_num(out, ", \"score\": %.2f", t->points);
+			json_num(out, ", \"max_score\": %.2f, \"output\": ", t->max_points);
 			test_text(t, buf, sizeof buf);
 			json_str(out, buf);
 			fprintf(out, ", \"visibility\": \"%s\"}", t->hidden ? "after_published" : "visible");
@@ -124,17 +164,18 @@ void grade_report(const struct grade_result *r, enum grade_format f, FILE *out)
 		fputs("\n]}\n", out);
 		break;
 	case GRADE_FMT_PRAIRIELEARN:
-		fprintf(out, "{\"gradable\": true, \"score\": %.4f, \"points\": %.2f, \"max_points\": %.2f, "
-		        "\"output\": ", r->max_score > 0 ? r->score / r->max_score : 0.0, r->score,
-		        r->max_score);
+		json_num(out, "{\"gradable\": true, \"score\": %.4f",
+		         r->max_score > 0 ? r->score / r->max_score : 0.0);
+		json_num(out, ", \"points\": %.2f", r->score);
+		json_num(out, ", \"max_points\": %.2f, \"output\": ", r->max_score);
 		json_str(out, r->build_message);
 		fputs(", \"tests\": [", out);
 		for (unsigned i = 0; i < r->ntests; i++) {
 			const struct grade_test_result *t = &r->tests[i];
 			fprintf(out, "%s\n  {\"name\": ", i ? "," : "");
 			json_str(out, t->name);
-			fprintf(out, ", \"points\": %.2f, \"max_points\": %.2f, \"message\": ", t->points,
-			        t->max_points);
+			json_num(out, ", \"points\": %.2f", t->points);
+			json_num(out, ", \"max_points\": %.2f, \"message\": ", t->max_points);
 			json_str(out, t->message);
 			fputs(", \"output\": ", out);
 			json_str(out, t->output);
@@ -148,7 +189,7 @@ void grade_report(const struct grade_result *r, enum grade_format f, FILE *out)
 		for (unsigned i = 0; i < r->ntests; i++) {
 			fputs(i ? ", " : "", out);
 			json_str(out, r->tests[i].name);
-			fprintf(out, ": %.2f", r->tests[i].points);
+			json_num(out, ": %.2f", r->tests[i].points);
 		}
 		fputs("}}\n", out);
 		break;

@@ -2,8 +2,10 @@
  * test_fuzz_regress.c -- the fuzz targets' entry functions in the normal
  * test suite (no clang needed): every saved input under
  * tests/fuzz/regress/ (crashes the fuzzers found, named TARGET-NAME: asm-,
- * image-, vmm-), and the seed inputs (every shipped guest's source, its
- * image, and the image under the monitor in several modes) run through the
+ * image-, vmm-, dbg-, grade-), and the seed inputs (every shipped guest's
+ * source, its image, and the image under the monitor in several modes; the
+ * debugger's batch scripts, tests/dbg/NAME.cmd, under the monitor and on the
+ * bare machine) run through the
  * same functions the libFuzzer programs call (tests/fuzz/fuzz.h).  Each
  * must return 0; with the sanitizer build (make test-san) they must also
  * run clean.
@@ -27,6 +29,8 @@
 #include "fuzz/fuzz_asm.c"
 #include "fuzz/fuzz_image.c"
 #include "fuzz/fuzz_vmm.c"
+#include "fuzz/fuzz_dbg.c"
+#include "fuzz/fuzz_grade.c"
 
 #include "asm.h"
 
@@ -60,6 +64,8 @@ static const struct {
 	{ "asm-", fuzz_asm_one },
 	{ "image-", fuzz_image_one },
 	{ "vmm-", fuzz_vmm_one },
+	{ "dbg-", fuzz_dbg_one },
+	{ "grade-", fuzz_grade_one },
 };
 
 static int (*entry_for(const char *name))(const uint8_t *, size_t)
@@ -171,12 +177,105 @@ static void test_asm_include_in_sandbox(void **state)
 	assert_int_equal(fuzz_vmm_one((const uint8_t *)"", 0), 0);
 }
 
+/* The debugger's seeds: each batch script of tests/dbg/, under the monitor
+ * and on the bare machine (the header byte of fuzz_dbg.c). */
+#define DBG_SCRIPTS "tests/dbg"
+#define DBG_SCRIPT_EXT ".cmd"
+static void test_dbg_seeds(void **state)
+{
+	(void)state;
+	static const uint8_t headers[] = { '\n', FUZZ_DBG_BARE };
+	DIR *d = opendir(DBG_SCRIPTS);
+	assert_non_null(d);
+	struct dirent *e;
+	int seen = 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		if (l <= strlen(DBG_SCRIPT_EXT) ||
+		    strcmp(e->d_name + l - strlen(DBG_SCRIPT_EXT), DBG_SCRIPT_EXT) != 0)
+			continue;
+		char path[NAME_MAX_LEN], msg[SEED_MSG];
+		snprintf(path, sizeof path, "%s/%s", DBG_SCRIPTS, e->d_name);
+		uint8_t *src;
+		size_t len;
+		assert_int_equal(pg32_read_file(path, REGRESS_MAX, &src, &len, msg, sizeof msg), 0);
+		uint8_t *in = malloc(len + FUZZ_DBG_HEADER);
+		assert_non_null(in);
+		memcpy(in + FUZZ_DBG_HEADER, src, len);
+		for (size_t k = 0; k < sizeof headers; k++) {
+			in[0] = headers[k];
+			if (fuzz_dbg_one(in, len + FUZZ_DBG_HEADER) != 0)
+				fail_msg("fuzz_dbg on %s with header %02x", path, headers[k]);
+		}
+		free(in);
+		free(src);
+		seen++;
+	}
+	closedir(d);
+	assert_true(seen > 0);
+}
+
+/* The debugger target's own checks see a broken promise: a line longer
+ * than DBG_LINE_MAX is one error, and runs stay within the limit. */
+static void test_dbg_bounds(void **state)
+{
+	(void)state;
+	size_t n = FUZZ_DBG_HEADER + DBG_LINE_MAX + 2;
+	uint8_t *in = malloc(n);
+	assert_non_null(in);
+	memset(in, 'x', n);
+	in[0] = '\n';
+	assert_int_equal(fuzz_dbg_one(in, n), 0);
+	free(in);
+	static const char runs[] = "\ncontinue\ncontinue\nreverse-continue\nstep 1000000\n"
+	                           "guest 1\ncontinue\nrs 1000000\ninfo patches\nwatch p:0x800\n"
+	                           "continue\nconsole\nquit\nstep";
+	assert_int_equal(fuzz_dbg_one((const uint8_t *)runs, sizeof runs - 1), 0);
+}
+
+/* The validators behind fuzz_grade: what the writers used to produce is
+ * refused, what they produce now is taken. */
+static void test_grade_validators(void **state)
+{
+	(void)state;
+	static const char *const good_json[] = {
+		"{\"score\": 0.00, \"output\": \"\\u001b[2J\\\"\", \"tests\": [\n]}\n",
+		"[1, -0.5e+3, true, false, null, {}, [], \"\\/\"]", "0",
+	};
+	static const char *const bad_json[] = {
+		"{\"score\": nan}", "{\"score\": -inf}", "{\"a\": 1,}", "[01]", "\"\x01\"",
+		"\"\\x\"", "{\"a\" 1}", "[1] [2]", "\"\xff\"", "1.", "",
+	};
+	static const char *const good_xml[] = {
+		"<?xml version=\"1.0\"?>\n<a b=\"&lt;&quot;\">t &amp; u<c/><d x=\"1\"></d></a>\n",
+	};
+	static const char *const bad_xml[] = {
+		"<a><b></a></b>", "<a x=\"<\"></a>", "<a>&nbsp;</a>", "<a>\x01</a>", "<a></a><b></b>",
+		"<a x=\"1\"y=\"2\"></a>", "<a>", "<a>\xc3\xa9</a>",
+	};
+	for (size_t i = 0; i < sizeof good_json / sizeof good_json[0]; i++)
+		assert_true(fuzz_json_ok(good_json[i], strlen(good_json[i])));
+	for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++)
+		if (fuzz_json_ok(bad_json[i], strlen(bad_json[i])))
+			fail_msg("bad JSON taken: %s", bad_json[i]);
+	for (size_t i = 0; i < sizeof good_xml / sizeof good_xml[0]; i++)
+		assert_true(fuzz_xml_ok(good_xml[i], strlen(good_xml[i])));
+	for (size_t i = 0; i < sizeof bad_xml / sizeof bad_xml[0]; i++)
+		if (fuzz_xml_ok(bad_xml[i], strlen(bad_xml[i])))
+			fail_msg("bad XML taken: %s", bad_xml[i]);
+	/* The empty input is a result with no tests, in every format. */
+	assert_int_equal(fuzz_grade_one((const uint8_t *)"", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regressions),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_asm_include_in_sandbox),
+		cmocka_unit_test(test_dbg_seeds),
+		cmocka_unit_test(test_dbg_bounds),
+		cmocka_unit_test(test_grade_validators),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

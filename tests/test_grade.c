@@ -693,6 +693,15 @@ static void test_rewrite_lab(void **state)
 	spit(conf, "kind c\nmodule rewrite.c vmm/rewrite.c\nrandom-isa sick\n");
 	assert_int_equal(grade_lab_load(labs, ".", "bad", false, &lab, msg, sizeof msg), PG32_EFORMAT);
 	assert_non_null(strstr(msg, "lab.conf:3: random-isa is an ISA variant"));
+	/* A test worth "nan" points is refused like a negative one. */
+	grade_fmt(ldir, sizeof ldir, "%s/nan", labs);
+	assert_int_equal(mkdir(ldir, 0755), 0);
+	grade_fmt(conf, sizeof conf, "%s/lab.conf", ldir);
+	spit(conf, "kind c\nmodule rewrite.c vmm/rewrite.c\n");
+	grade_fmt(conf, sizeof conf, "%s/tests.txt", ldir);
+	spit(conf, "readback nan guest guests/detect.s\n");
+	assert_int_equal(grade_lab_load(labs, ".", "nan", false, &lab, msg, sizeof msg), PG32_EFORMAT);
+	assert_non_null(strstr(msg, "tests.txt:1: expected"));
 }
 
 /* A submission without the file, or one that does not compile or link,

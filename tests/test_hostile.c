@@ -88,6 +88,15 @@ static const struct hostile hostiles[] = {
 	{ "trap_loop", LIMIT, VMM_TRAP_LOOP, 0, "trap loop next\n" },
 	{ "svc_storm", STORM_LIMIT, VMM_POWEROFF, 0, "svc calls handled: 1000000\n" },
 	{ "timer_storm", LIMIT, VMM_POWEROFF, 0, "timer ticks: 60000\n" },
+	/* The rewriting attacks (ill-behaved images: dynamic rewriting).  Per
+	 * round, 50 rounds: 10 words to jump to, 9 of them pass the counter
+	 * (not the jump onto jr lr), 30 misaligned bytes, 10 words and 40
+	 * bytes read back. */
+	{ "patched_jump", LIMIT, VMM_POWEROFF, 0,
+	  "entries: 450 of 450, alignment faults: 1500 of 1500, words read back: 500 of 500, "
+	  "bytes read back: 2000 of 2000\n" },
+	/* 1000 rounds of 2 runs and 2 words read back. */
+	{ "scanned_rewrite", LIMIT, VMM_POWEROFF, 0, "runs: 2000 of 2000, words read back: 2000 of 2000\n" },
 };
 #define NHOSTILES (sizeof hostiles / sizeof hostiles[0])
 
@@ -175,7 +184,8 @@ static struct vmm_guest *add(struct vmm *v, const char *name, const struct image
 {
 	char msg[MSG];
 	struct vmm_guest_config gc = {
-		.name = name, .img = img, .mem_size = mem, .disk_sectors = MINIDISK,
+		.name = name, .img = img, .mem_size = mem, .variant = img->variant,
+		.disk_sectors = MINIDISK,
 		.max_instructions = limit, .console = con->f, .console_cap = CAP, .prefix = prefix,
 	};
 	struct vmm_guest *g;
@@ -395,6 +405,50 @@ static void test_hostile_guests_contained(void **state)
 	img_free(&victim);
 }
 
+/* The rewriting attacks are the real promise of the rewriter: with dynamic
+ * rewriting (the default under ill) each guest, beside the victim, is
+ * equivalent to the bare ill machine -- registers (what its critical
+ * instructions read), memory, console, clock.  And each attack is real:
+ * plain trap-and-emulate and static rewriting are caught by it. */
+static const char *const rewriting_attacks[] = { "patched_jump", "scanned_rewrite" };
+
+static void test_rewriting_attacks_equivalent(void **state)
+{
+	(void)state;
+	struct image victim;
+	assemble(VICTIM, &victim);
+	const struct image *beside[] = { &victim };
+	for (size_t i = 0; i < sizeof rewriting_attacks / sizeof rewriting_attacks[0]; i++) {
+		struct image img;
+		assemble(rewriting_attacks[i], &img);
+		assert_true(img.variant == isa_variant_all_ill());
+		static const enum vmm_rewrite_mode modes[] = { VMM_REWRITE_DYNAMIC, VMM_REWRITE_AUTO,
+		                                               VMM_REWRITE_NONE, VMM_REWRITE_STATIC };
+		for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
+			for (size_t k = 0; k < sizeof quanta / sizeof quanta[0]; k++) {
+				struct vmm_check_config cc = {
+					.mem_size = HOSTILE_MEM, .variant = img.variant, .max_instructions = LIMIT,
+					.quantum = quanta[k], .beside = beside, .nbeside = 1, .rewrite = modes[m],
+				};
+				struct vmm_check_result res;
+				char msg[MSG], line[MSG + VMM_CHECK_WHAT];
+				if (vmm_check(&img, &cc, &res, msg, sizeof msg) != 0)
+					fail_msg("%s: vmm_check: %s", rewriting_attacks[i], msg);
+				vmm_check_format(&res, line, sizeof line);
+				bool promised = modes[m] == VMM_REWRITE_DYNAMIC || modes[m] == VMM_REWRITE_AUTO;
+				printf("%s, rewrite %s, quantum %llu: %s\n", rewriting_attacks[i],
+				       vmm_rewrite_name(modes[m]), (unsigned long long)quanta[k], line);
+				if (res.equivalent != promised)
+					fail_msg("%s with rewrite %s: %s", rewriting_attacks[i],
+					         vmm_rewrite_name(modes[m]), line);
+				if (promised)
+					assert_int_equal(res.end, VMM_POWEROFF);
+			}
+		img_free(&img);
+	}
+	img_free(&victim);
+}
+
 /* Every file in guests/hostile/ is in the table (or is the victim). */
 static void test_every_hostile_guest_is_tested(void **state)
 {
@@ -426,6 +480,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_guests_contained),
 		cmocka_unit_test(test_every_hostile_guest_is_tested),
+		cmocka_unit_test(test_rewriting_attacks_equivalent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #ifndef FUZZ_H
 #define FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,25 @@ int fuzz_image_one(const uint8_t *data, size_t size);
  * monitor between two victim guests; checked for containment and, in the
  * well-behaved variant, equivalence with the bare machine. */
 int fuzz_vmm_one(const uint8_t *data, size_t size);
+
+/* The debugger's command parser: each line of the input (after a header
+ * byte choosing the session) given to dbg_command on a fresh session over
+ * two small guests with bounded runs (fuzz_dbg.c). */
+int fuzz_dbg_one(const uint8_t *data, size_t size);
+
+/* The grader's result writers: a grade_result made of the input (any
+ * names, messages, outputs, scores) written in every format; the JSON ones
+ * must parse, the XML must be well-formed (fuzz_grade.c). */
+int fuzz_grade_one(const uint8_t *data, size_t size);
+
+/* Is text[0..len) exactly one JSON value (RFC 8259, strict), ASCII only? */
+bool fuzz_json_ok(const char *text, size_t len);
+
+/* Is text[0..len) well-formed XML as the JUnit writer makes it: an
+ * optional declaration, one root element, balanced tags, quoted attribute
+ * values, only the five predefined entities, no raw '<' or '&', ASCII and
+ * no control characters but tab and newline? */
+bool fuzz_xml_ok(const char *text, size_t len);
 
 /* The sandbox: a private temporary directory, made on first use (in
  * $TMPDIR or /tmp) with a copy of guests/pg32.inc when it can be read, and
