@@ -55,9 +55,16 @@ int vmm_create(struct vmm **out, const struct vmm_config *cfg, char *msg, size_t
 		free(v);
 		return PG32_ENOMEM;
 	}
+	/* The real CPU's decoded-instruction cache, over all of host memory:
+	 * every guest's code is decoded once, and checked against memory at
+	 * each fetch, so no writer (guest, virtual DMA, rewriter) need tell it
+	 * anything.  NULL only slows the CPU down. */
+	v->dcache = cpu_dcache_new(v->host_mem_size);
+	v->cpu.dcache = v->dcache;
 	if (cfg->disk_path) {
 		int err = dev_open_disk_file(cfg->disk_path, &v->disk_fd, &v->disk_sectors, msg, msglen);
 		if (err) {
+			cpu_dcache_free(v->dcache);
 			free(v->host_mem);
 			free(v);
 			return err;
@@ -79,6 +86,7 @@ void vmm_destroy(struct vmm *v)
 	free(v->guests);
 	free(v->used);
 	free(v->host_mem);
+	cpu_dcache_free(v->dcache);
 	if (v->disk_fd >= 0)
 		close(v->disk_fd);
 	free(v);
