@@ -86,6 +86,11 @@ struct cpu_dcache {
 	struct cpu_dentry e[];      /* all zero at first: the decoding of 0 */
 };
 
+uint32_t cpu_dcache_covers(const struct cpu_dcache *d)
+{
+	return d ? d->words * ISA_WORD_BYTES : 0;
+}
+
 struct cpu_dcache *cpu_dcache_new(uint32_t mem_size)
 {
 	uint32_t words = mem_size / ISA_WORD_BYTES;
@@ -317,13 +322,21 @@ struct cpu_exit cpu_run(struct cpu *c, uint64_t budget)
 	 * no watch checks at all, the pre-decoded one when it has a cache
 	 * that covers its memory. */
 	if (c->watch)
-		return run_watched(c, budget, 0);
-	if (c->dcache && c->mem_size / ISA_WORD_BYTES <= c->dcache->words)
-		return run_fast(c, budget, 0);
-	return run_plain(c, budget, 0);
+		return run_watched(c, budget, 0, NULL);
+	if (c->dcache) {
+		/* The fast loop stops early, between instructions, when R reaches
+		 * memory the cache does not cover: the reference loop goes on. */
+		bool uncovered = false;
+		uint64_t start = c->clock;
+		struct cpu_exit ex = run_fast(c, budget, 0, &uncovered);
+		if (!uncovered)
+			return ex;
+		budget -= c->clock - start;
+	}
+	return run_plain(c, budget, 0, NULL);
 }
 
 struct cpu_exit cpu_exec_word(struct cpu *c, uint32_t w)
 {
-	return run_one(c, 0, w);
+	return run_one(c, 0, w, NULL);
 }

@@ -18,8 +18,10 @@
  *               it by the tests)
  *
  * The function is   struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget,
- *                                             uint32_t word)
- * (budget is unused by LOOP_ONE, word by the others).  Not a header to
+ *                                             uint32_t word, bool *uncovered)
+ * (budget is unused by LOOP_ONE, word by the others; uncovered only by
+ * LOOP_FAST: it is set, and the function returns between instructions,
+ * when R reaches physical memory the cache does not cover).  Not a header to
  * include anywhere else: it expects cpu.c's macros and helpers.
  */
 
@@ -118,11 +120,14 @@
 	} while (0)
 #endif
 
-static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word)
+static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, bool *uncovered)
 {
 	struct cpu_exit ex = { .stop = CPU_STOP_BUDGET };
 	uint32_t *r = c->r;
 	uint32_t tcause = 0, tdetail = 0, taccess = 0;
+#if !LOOP_FAST
+	(void)uncovered;
+#endif
 #if LOOP_ONE
 	(void)budget;
 #else
@@ -186,6 +191,10 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word)
 		(void)pbase;
 		(void)op; /* only the switch uses it in the fast loop */
 #if LOOP_FAST
+		if (UNLIKELY((uint64_t)pbase + lim > (uint64_t)c->dcache->words * ISA_WORD_BYTES)) {
+			*uncovered = true;
+			return ex; /* nothing has run since the state was saved */
+		}
 		struct cpu_dentry *const ebase = c->dcache->e + pbase / ISA_WORD_BYTES;
 		struct cpu_dentry *const elim = ebase + lim / ISA_WORD_BYTES;
 		struct cpu_dentry *e;

@@ -405,9 +405,10 @@ struct cpu {
 	uint32_t watch_base;        /* physical address of the word watch[0] is for */
 	uint32_t watch_words;
 	/* Speed, not architecture: the decoded-instruction cache (made by
-	 * cpu_dcache_new, owned by whoever made it).  NULL, or one too small
-	 * for mem_size: cpu_run decodes every word as it fetches it (the
-	 * reference loop); either way every instruction means the same. */
+	 * cpu_dcache_new, owned by whoever made it).  NULL, or while R reaches
+	 * past the memory it covers: cpu_run decodes every word as it fetches
+	 * it (the reference loop); either way every instruction means the
+	 * same. */
 	struct cpu_dcache *dcache;
 };
 
@@ -416,11 +417,14 @@ struct cpu {
  * fetch, so it needs no invalidation: whoever writes memory (the guest,
  * DMA, a monitor, a debugger), no stale entry is ever used.  It can be
  * shared by any number of struct cpu (copies, snapshots, the guests of a
- * monitor) whose mem_size it covers. */
+ * monitor).  It takes six bytes per byte of memory covered, in pages the
+ * system gives only when code there first runs. */
 struct cpu_dcache;
-/* A cache for memories of up to mem_size bytes; NULL when out of memory
+/* A cache for physical memory [0, mem_size); NULL when out of memory
  * (the CPU then runs without one). */
 struct cpu_dcache *cpu_dcache_new(uint32_t mem_size);
+/* The bytes of physical memory d covers (0 for NULL). */
+uint32_t cpu_dcache_covers(const struct cpu_dcache *d);
 void cpu_dcache_free(struct cpu_dcache *d);
 
 /* Watch-map bits (struct cpu.watch). */
