@@ -182,13 +182,23 @@ void cpu_deliver_trap(struct cpu *c, const struct cpu_trap *t)
 }
 
 /* Flags of a comparison a - b, without a branch: each flag is a 0/1 value
- * (a sign bit, or a C comparison) scaled to its bit. */
+ * (a sign bit, or a C comparison) scaled to its bit.  With GCC and Clang
+ * the overflow comes from the builtin, so that one host subtraction can
+ * give all four (its sign, zero, carry and overflow flags). */
 #define WORD_SIGN_SHIFT 31
 static inline uint32_t compare_flags(uint32_t a, uint32_t b)
 {
+#if defined(__GNUC__)
+	/* sd is the wrapped difference, as a - b is. */
+	int32_t sd;
+	uint32_t v = __builtin_sub_overflow((int32_t)a, (int32_t)b, &sd);
+	return (uint32_t)(sd < 0) * PSW_N | (uint32_t)(sd == 0) * PSW_Z |
+	       (uint32_t)(a >= b) * PSW_C | v * PSW_V;
+#else
 	uint32_t d = a - b;
 	return (d >> WORD_SIGN_SHIFT) * PSW_N | (uint32_t)(d == 0) * PSW_Z |
 	       (uint32_t)(a >= b) * PSW_C | (((a ^ b) & (a ^ d)) >> WORD_SIGN_SHIFT) * PSW_V;
+#endif
 }
 
 static uint64_t next_event(const struct cpu *c)
