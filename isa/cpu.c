@@ -206,6 +206,10 @@ static uint64_t next_event(const struct cpu *c)
 	return c->bus ? dev_next_event(c->bus) : DEV_NEVER;
 }
 
+/* One flag of the status word as 0 or 1, for the signed conditions
+ * (N differs from V). */
+#define FLAG(f) ((st & (f)) != 0)
+
 /* Take the highest-priority pending interrupt as a trap report. */
 static struct cpu_exit take_interrupt(struct cpu *c)
 {

@@ -251,10 +251,10 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, 
 		CASE(B): JUMP(TARGET);
 		CASE(BEQ): BRANCH(st & PSW_Z);
 		CASE(BNE): BRANCH(!(st & PSW_Z));
-		CASE(BLT): BRANCH(!(st & PSW_N) != !(st & PSW_V));
-		CASE(BGE): BRANCH(!(st & PSW_N) == !(st & PSW_V));
-		CASE(BGT): BRANCH(!(st & PSW_Z) && !(st & PSW_N) == !(st & PSW_V));
-		CASE(BLE): BRANCH((st & PSW_Z) || !(st & PSW_N) != !(st & PSW_V));
+		CASE(BLT): BRANCH(FLAG(PSW_N) != FLAG(PSW_V));
+		CASE(BGE): BRANCH(FLAG(PSW_N) == FLAG(PSW_V));
+		CASE(BGT): BRANCH(!FLAG(PSW_Z) && FLAG(PSW_N) == FLAG(PSW_V));
+		CASE(BLE): BRANCH(FLAG(PSW_Z) || FLAG(PSW_N) != FLAG(PSW_V));
 		CASE(BLTU): BRANCH(!(st & PSW_C));
 		CASE(BGEU): BRANCH(st & PSW_C);
 		CASE(BGTU): BRANCH((st & PSW_C) && !(st & PSW_Z));
