@@ -1520,8 +1520,11 @@ void dbg_destroy(struct dbg *d)
 	/* The monitor flushes the consoles: destroy it before closing them. */
 	vmm_destroy(d->v);
 	if (d->bare) {
-		if (d->guests && d->guests[0].g)
+		/* The bare machine's parts, taken over by create_bare. */
+		if (d->guests && d->guests[0].g) {
 			free(d->guests[0].g->vm.mem);
+			cpu_dcache_free(d->guests[0].g->vm.dcache);
+		}
 		if (d->bus)
 			dev_close(d->bus);
 		free(d->bus);

@@ -33,6 +33,10 @@ int bare_init(struct bare_machine *m, const struct image *img, uint32_t mem_size
 	dev_init(&m->bus, console_out);
 	m->cpu.bus = &m->bus;
 	cpu_reset(&m->cpu, m->mem, mem_size, v, img->entry);
+	/* Only speed depends on it: without one the CPU runs the same
+	 * instructions the same way, decoding each word as it fetches it. */
+	m->dcache = cpu_dcache_new(mem_size);
+	m->cpu.dcache = m->dcache;
 	return 0;
 }
 
@@ -90,6 +94,9 @@ void bare_free(struct bare_machine *m)
 	dev_close(&m->bus);
 	free(m->mem);
 	m->mem = NULL;
+	cpu_dcache_free(m->dcache);
+	m->dcache = NULL;
+	m->cpu.dcache = NULL;
 }
 
 void bare_format_trap(const struct cpu_trap *t, char *buf, size_t len)

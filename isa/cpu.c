@@ -32,6 +32,7 @@
  */
 #include "machine.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Unused-bits mask of every opcode; undefined opcodes trap in the switch's
@@ -41,6 +42,89 @@ static const uint32_t op_unused[256] = {
 #include "isa.def"
 #undef ISA_OP
 };
+
+/* Is the opcode's format J (its immediate a word offset from pc + 4)? */
+static const bool op_is_j[256] = {
+#define ISA_OP(name, mn, fmt, flags, ill, meaning) [ISA_OP_##name] = ISA_FMT_##fmt == ISA_FMT_J,
+#include "isa.def"
+#undef ISA_OP
+};
+
+/* ---- the decoded-instruction cache ------------------------------------
+ *
+ * One entry per physical word of memory, made once from the word by
+ * dcache_fill: the opcode (ISA_OP_UNDEFINED for any illegal word, so the
+ * unused-bits check is paid once), the register numbers, and both
+ * extensions of the immediate, with a J-format offset already turned into
+ * a byte displacement from pc.
+ *
+ * It is a VALIDATING cache: each entry keeps the raw word it was made
+ * from, and the fast loop still reads the word from memory at every fetch
+ * (a fetch the architecture does anyway) and compares it with the entry
+ * before using it.  An entry is a pure function of its raw word, so an
+ * entry whose raw word equals the word in memory is the right decoding of
+ * it, whoever wrote that memory and whenever: the guest's own stores,
+ * disk DMA, the monitor's patches and virtual DMA, the PSW swap, a
+ * debugger or a test poking memory.  None of them has to tell the cache
+ * anything, and no entry is ever stale.  An entry is indexed by physical
+ * address / 4; a base that is not a multiple of 4 only makes two virtual
+ * words share entries, which the check also makes harmless. */
+struct cpu_dentry {
+	const void *h;    /* the fast loop's handler of op (computed goto) */
+	uint64_t tag;     /* DCACHE_VALID | the word this entry decodes */
+	uint32_t aux;     /* J format: byte displacement from pc; else the
+	                   * low 16 bits (SIMM and UIMM are its extensions) */
+	uint8_t op;       /* enum isa_opcode; ISA_OP_UNDEFINED if illegal */
+	uint8_t rd, rs, rt;
+};
+/* Set in every tag dcache_fill writes: a zeroed entry (tag 0, no
+ * handler) matches no word, so every entry is filled before its first use. */
+#define DCACHE_VALID ((uint64_t)1 << 32)
+
+struct cpu_dcache {
+	uint32_t words;             /* entries: physical [0, 4 * words) */
+	struct cpu_dentry e[];      /* all zero at first: the decoding of 0 */
+};
+
+uint32_t cpu_dcache_covers(const struct cpu_dcache *d)
+{
+	return d ? d->words * ISA_WORD_BYTES : 0;
+}
+
+struct cpu_dcache *cpu_dcache_new(uint32_t mem_size)
+{
+	uint32_t words = mem_size / ISA_WORD_BYTES;
+	/* calloc: a zeroed entry matches no word (DCACHE_VALID).  Large zeroed blocks come from the system as
+	 * untouched pages, so only the pages of code ever run cost memory. */
+	struct cpu_dcache *d = calloc(1, sizeof *d + (size_t)words * sizeof d->e[0]);
+	if (d)
+		d->words = words;
+	return d;
+}
+
+void cpu_dcache_free(struct cpu_dcache *d)
+{
+	free(d);
+}
+
+/* Decode w into e, with its handler from the fast loop's table (NULL
+ * when the loop is compiled as a switch).  Legal iff the opcode is
+ * defined and the format's unused bits are clear: the same test as the
+ * reference loop's fetch. */
+static void dcache_fill(struct cpu_dentry *e, uint32_t w, void *const *table)
+{
+	unsigned op = ISA_WORD_OPCODE(w);
+	if (!isa_info(op) || (w & op_unused[op]))
+		op = ISA_OP_UNDEFINED;
+	e->h = table ? table[op] : NULL;
+	e->tag = DCACHE_VALID | w;
+	e->op = (uint8_t)op;
+	e->rd = (uint8_t)ISA_WORD_RD(w);
+	e->rs = (uint8_t)ISA_WORD_RS(w);
+	e->rt = (uint8_t)ISA_WORD_RT(w);
+	e->aux = op_is_j[op] ? (uint32_t)ISA_WORD_OFF24(w) * ISA_WORD_BYTES + ISA_WORD_BYTES
+	                     : ISA_WORD_UIMM(w);
+}
 
 static inline uint32_t ld32(const uint8_t *p)
 {
@@ -64,9 +148,12 @@ static inline void st32(uint8_t *p, uint32_t v)
 
 void cpu_reset(struct cpu *c, uint8_t *mem, uint32_t mem_size, isa_variant v, uint32_t entry)
 {
+	/* The wiring stays: the bus and the decoded-instruction cache. */
 	struct dev_bus *bus = c->bus;
+	struct cpu_dcache *dcache = c->dcache;
 	memset(c, 0, sizeof *c);
 	c->bus = bus;
+	c->dcache = dcache;
 	c->mem = mem;
 	c->mem_size = mem_size;
 	c->variant = v & isa_variant_all_ill(); /* only critical instructions */
@@ -94,26 +181,34 @@ void cpu_deliver_trap(struct cpu *c, const struct cpu_trap *t)
 	c->waiting = false;
 }
 
-/* Flags of a comparison a - b. */
+/* Flags of a comparison a - b, without a branch: each flag is a 0/1 value
+ * (a sign bit, or a C comparison) scaled to its bit.  With GCC and Clang
+ * the overflow comes from the builtin, so that one host subtraction can
+ * give all four (its sign, zero, carry and overflow flags). */
+#define WORD_SIGN_SHIFT 31
 static inline uint32_t compare_flags(uint32_t a, uint32_t b)
 {
+#if defined(__GNUC__)
+	/* sd is the wrapped difference, as a - b is. */
+	int32_t sd;
+	uint32_t v = __builtin_sub_overflow((int32_t)a, (int32_t)b, &sd);
+	return (uint32_t)(sd < 0) * PSW_N | (uint32_t)(sd == 0) * PSW_Z |
+	       (uint32_t)(a >= b) * PSW_C | v * PSW_V;
+#else
 	uint32_t d = a - b;
-	uint32_t f = 0;
-	if (d & 0x80000000u)
-		f |= PSW_N;
-	if (d == 0)
-		f |= PSW_Z;
-	if (a >= b)
-		f |= PSW_C;
-	if (((a ^ b) & (a ^ d)) & 0x80000000u)
-		f |= PSW_V;
-	return f;
+	return (d >> WORD_SIGN_SHIFT) * PSW_N | (uint32_t)(d == 0) * PSW_Z |
+	       (uint32_t)(a >= b) * PSW_C | (((a ^ b) & (a ^ d)) >> WORD_SIGN_SHIFT) * PSW_V;
+#endif
 }
 
 static uint64_t next_event(const struct cpu *c)
 {
 	return c->bus ? dev_next_event(c->bus) : DEV_NEVER;
 }
+
+/* One flag of the status word as 0 or 1, for the signed conditions
+ * (N differs from V). */
+#define FLAG(f) ((st & (f)) != 0)
 
 /* Take the highest-priority pending interrupt as a trap report. */
 static struct cpu_exit take_interrupt(struct cpu *c)
@@ -133,15 +228,6 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 	c->waiting = false;
 	return ex;
 }
-
-/* Register fields of the current word w. */
-#define RD r[ISA_WORD_RD(w)]
-#define RS r[ISA_WORD_RS(w)]
-#define RT r[ISA_WORD_RT(w)]
-#define SIMM ((uint32_t)ISA_WORD_SIMM(w))
-#define UIMM ISA_WORD_UIMM(w)
-#define SHAMT (ISA_WORD_UIMM(w))
-#define TARGET (pc + (uint32_t)ISA_WORD_OFF24(w) * ISA_WORD_BYTES + ISA_WORD_BYTES)
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -168,7 +254,7 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 /* The dispatch compiles as computed goto where the compiler has it (GCC,
  * Clang), and as a switch elsewhere; the cases are the same text. */
 #if defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO)
-#define DISPATCH() do { FETCH(); goto *dispatch[op]; } while (0)
+#define DISPATCH() do { FETCH(); goto *HANDLER; } while (0)
 #define CASE(name) L_##name
 #define SWITCH_BEGIN DISPATCH();
 #define SWITCH_END
@@ -179,8 +265,8 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 #define SWITCH_END }
 #endif
 /* Retire the instruction and go on with the next one, or jump. */
-#define NEXT() do { pc += ISA_WORD_BYTES; left--; DISPATCH(); } while (0)
-#define JUMP(t) do { pc = (t); left--; DISPATCH(); } while (0)
+#define NEXT() do { pc += ISA_WORD_BYTES; NEXT_ENTRY(); left--; DISPATCH(); } while (0)
+#define JUMP(t) do { pc = (t); LOCATE_ENTRY(); left--; DISPATCH(); } while (0)
 #define BRANCH(cond) do { if (cond) JUMP(TARGET); NEXT(); } while (0)
 /* Retire and leave the inner loop: R, the mode or IE may have changed. */
 #define RETIRE_RECHECK(newpc) do { pc = (newpc); left--; goto recheck; } while (0)
@@ -203,39 +289,68 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 	return bits;
 }
 
-/* The three instances of the one loop (see cpu_loop.h). */
+/* The four instances of the one loop (see cpu_loop.h). */
 #define LOOP_NAME run_plain
 #define LOOP_WATCH 0
 #define LOOP_ONE 0
+#define LOOP_FAST 0
 #include "cpu_loop.h"
 #undef LOOP_NAME
 #undef LOOP_WATCH
 #undef LOOP_ONE
+#undef LOOP_FAST
+
+#define LOOP_NAME run_fast
+#define LOOP_WATCH 0
+#define LOOP_ONE 0
+#define LOOP_FAST 1
+#include "cpu_loop.h"
+#undef LOOP_NAME
+#undef LOOP_WATCH
+#undef LOOP_ONE
+#undef LOOP_FAST
 
 #define LOOP_NAME run_watched
 #define LOOP_WATCH 1
 #define LOOP_ONE 0
+#define LOOP_FAST 0
 #include "cpu_loop.h"
 #undef LOOP_NAME
 #undef LOOP_WATCH
 #undef LOOP_ONE
+#undef LOOP_FAST
 
 #define LOOP_NAME run_one
 #define LOOP_WATCH 1
 #define LOOP_ONE 1
+#define LOOP_FAST 0
 #include "cpu_loop.h"
 #undef LOOP_NAME
 #undef LOOP_WATCH
 #undef LOOP_ONE
+#undef LOOP_FAST
 
 struct cpu_exit cpu_run(struct cpu *c, uint64_t budget)
 {
-	/* The bare machine never sets a watch map: it runs the instance with
-	 * no checks at all. */
-	return c->watch ? run_watched(c, budget, 0) : run_plain(c, budget, 0);
+	/* The bare machine never sets a watch map: it runs an instance with
+	 * no watch checks at all, the pre-decoded one when it has a cache
+	 * that covers its memory. */
+	if (c->watch)
+		return run_watched(c, budget, 0, NULL);
+	if (c->dcache) {
+		/* The fast loop stops early, between instructions, when R reaches
+		 * memory the cache does not cover: the reference loop goes on. */
+		bool uncovered = false;
+		uint64_t start = c->clock;
+		struct cpu_exit ex = run_fast(c, budget, 0, &uncovered);
+		if (!uncovered)
+			return ex;
+		budget -= c->clock - start;
+	}
+	return run_plain(c, budget, 0, NULL);
 }
 
 struct cpu_exit cpu_exec_word(struct cpu *c, uint32_t w)
 {
-	return run_one(c, 0, w);
+	return run_one(c, 0, w, NULL);
 }

@@ -10,10 +10,18 @@
  *   LOOP_ONE    1: run exactly one instruction, the word given, as if it
  *               had been fetched at c->pc (cpu_exec_word); no devices, no
  *               interrupts, no fetch
+ *   LOOP_FAST   1: take each instruction's fields from the decoded-
+ *               instruction cache (c->dcache) instead of the word: the same
+ *               case bodies, with operand macros that read a decoded entry
+ *               (see cpu.c); 0: decode the word at every fetch (the
+ *               reference loop, kept beside the fast one and compared with
+ *               it by the tests)
  *
  * The function is   struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget,
- *                                             uint32_t word)
- * (budget is unused by LOOP_ONE, word by the others).  Not a header to
+ *                                             uint32_t word, bool *uncovered)
+ * (budget is unused by LOOP_ONE, word by the others; uncovered only by
+ * LOOP_FAST: it is set, and the function returns between instructions,
+ * when R reaches physical memory the cache does not cover).  Not a header to
  * include anywhere else: it expects cpu.c's macros and helpers.
  */
 
@@ -32,6 +40,38 @@
 #define WATCH(a, n, bit) do { } while (0)
 #endif
 
+#if LOOP_FAST
+/* Operands from the decoded entry e of the word w (cpu.c's dcache). */
+#define RD r[e->rd]
+#define RS r[e->rs]
+#define RT r[e->rt]
+#define SIMM ((uint32_t)ISA_WORD_SIMM(e->aux))
+#define UIMM (e->aux)
+#define SHAMT (e->aux)
+#define TARGET (pc + e->aux)
+#define HANDLER (e->h)
+/* e follows pc: the entry of physical word (pbase + pc) / 4, which for an
+ * aligned pc is ebase + pc / 4.  The fetch of pc is inside R iff
+ * pc + 4 <= lim, that is iff pc / 4 < lim / 4, that is iff e < elim: the
+ * fetch's bounds check is one pointer comparison, and e never goes past
+ * elim (a jump out of bounds sets it to elim), so it stays in the cache. */
+#define NEXT_ENTRY() (e++)
+#define LOCATE_ENTRY() \
+	(e = pc / ISA_WORD_BYTES < lim / ISA_WORD_BYTES ? ebase + pc / ISA_WORD_BYTES : elim)
+#else
+/* Operands straight from the instruction word w. */
+#define RD r[ISA_WORD_RD(w)]
+#define RS r[ISA_WORD_RS(w)]
+#define RT r[ISA_WORD_RT(w)]
+#define SIMM ((uint32_t)ISA_WORD_SIMM(w))
+#define UIMM ISA_WORD_UIMM(w)
+#define SHAMT (ISA_WORD_UIMM(w))
+#define TARGET (pc + (uint32_t)ISA_WORD_OFF24(w) * ISA_WORD_BYTES + ISA_WORD_BYTES)
+#define HANDLER (dispatch[op])
+#define NEXT_ENTRY() ((void)0)
+#define LOCATE_ENTRY() ((void)0)
+#endif
+
 #if LOOP_ONE
 /* The word is given: nothing is fetched, so the fetch cannot fault. */
 #define FETCH()                                                       \
@@ -42,6 +82,23 @@
 		op = ISA_WORD_OPCODE(w);                                      \
 		if (UNLIKELY(w & op_unused[op]))                              \
 			FAULT(TRAP_ILLEGAL, w);                                   \
+	} while (0)
+#elif LOOP_FAST
+/* Fetch the word at pc as the reference loop does, bounds check first;
+ * then, instead of decoding it, check it against its cache entry and
+ * decode only when they differ (the first run of the word, or memory
+ * written since: see cpu.c on why this keeps the cache exact).  An
+ * illegal word was decoded as ISA_OP_UNDEFINED. */
+#define FETCH()                                                       \
+	do {                                                              \
+		if (UNLIKELY(left == 0))                                      \
+			goto block_end;                                           \
+		if (UNLIKELY(e >= elim))                                      \
+			FAULT(TRAP_MEMORY, pc);                                   \
+		w = ld32(m + pc);                                             \
+		if (UNLIKELY((DCACHE_VALID | w) != e->tag))                   \
+			dcache_fill(e, w, DCACHE_TABLE);                          \
+		op = e->op;                                                   \
 	} while (0)
 #else
 /* Fetch the word at pc (pc is known 4-aligned here: only register-indirect
@@ -63,11 +120,14 @@
 	} while (0)
 #endif
 
-static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word)
+static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, bool *uncovered)
 {
 	struct cpu_exit ex = { .stop = CPU_STOP_BUDGET };
 	uint32_t *r = c->r;
 	uint32_t tcause = 0, tdetail = 0, taccess = 0;
+#if !LOOP_FAST
+	(void)uncovered;
+#endif
 #if LOOP_ONE
 	(void)budget;
 #else
@@ -85,6 +145,9 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word)
 #undef ISA_OP
 	};
 #pragma GCC diagnostic pop
+#define DCACHE_TABLE dispatch
+#else
+#define DCACHE_TABLE NULL
 #endif
 
 	for (;;) {
@@ -126,6 +189,17 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word)
 		uint8_t *const m = c->mem + pbase;
 		uint64_t left = stop - c->clock;
 		(void)pbase;
+		(void)op; /* only the switch uses it in the fast loop */
+#if LOOP_FAST
+		if (UNLIKELY((uint64_t)pbase + lim > (uint64_t)c->dcache->words * ISA_WORD_BYTES)) {
+			*uncovered = true;
+			return ex; /* nothing has run since the state was saved */
+		}
+		struct cpu_dentry *const ebase = c->dcache->e + pbase / ISA_WORD_BYTES;
+		struct cpu_dentry *const elim = ebase + lim / ISA_WORD_BYTES;
+		struct cpu_dentry *e;
+		LOCATE_ENTRY();
+#endif
 		if (UNLIKELY(pc & (ISA_WORD_BYTES - 1)))
 			FAULT(TRAP_ALIGN, pc);
 
@@ -177,10 +251,10 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word)
 		CASE(B): JUMP(TARGET);
 		CASE(BEQ): BRANCH(st & PSW_Z);
 		CASE(BNE): BRANCH(!(st & PSW_Z));
-		CASE(BLT): BRANCH(!(st & PSW_N) != !(st & PSW_V));
-		CASE(BGE): BRANCH(!(st & PSW_N) == !(st & PSW_V));
-		CASE(BGT): BRANCH(!(st & PSW_Z) && !(st & PSW_N) == !(st & PSW_V));
-		CASE(BLE): BRANCH((st & PSW_Z) || !(st & PSW_N) != !(st & PSW_V));
+		CASE(BLT): BRANCH(FLAG(PSW_N) != FLAG(PSW_V));
+		CASE(BGE): BRANCH(FLAG(PSW_N) == FLAG(PSW_V));
+		CASE(BGT): BRANCH(!FLAG(PSW_Z) && FLAG(PSW_N) == FLAG(PSW_V));
+		CASE(BLE): BRANCH(FLAG(PSW_Z) || FLAG(PSW_N) != FLAG(PSW_V));
 		CASE(BLTU): BRANCH(!(st & PSW_C));
 		CASE(BGEU): BRANCH(st & PSW_C);
 		CASE(BGTU): BRANCH((st & PSW_C) && !(st & PSW_Z));
@@ -336,3 +410,14 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word)
 
 #undef WATCH
 #undef FETCH
+#undef RD
+#undef RS
+#undef RT
+#undef SIMM
+#undef UIMM
+#undef SHAMT
+#undef TARGET
+#undef NEXT_ENTRY
+#undef LOCATE_ENTRY
+#undef HANDLER
+#undef DCACHE_TABLE

@@ -404,7 +404,28 @@ struct cpu {
 	const uint8_t *watch;
 	uint32_t watch_base;        /* physical address of the word watch[0] is for */
 	uint32_t watch_words;
+	/* Speed, not architecture: the decoded-instruction cache (made by
+	 * cpu_dcache_new, owned by whoever made it).  NULL, or while R reaches
+	 * past the memory it covers: cpu_run decodes every word as it fetches
+	 * it (the reference loop); either way every instruction means the
+	 * same. */
+	struct cpu_dcache *dcache;
 };
+
+/* The decoded-instruction cache: one entry per physical word, each made
+ * from its word once and checked against the word in memory at every
+ * fetch, so it needs no invalidation: whoever writes memory (the guest,
+ * DMA, a monitor, a debugger), no stale entry is ever used.  It can be
+ * shared by any number of struct cpu (copies, snapshots, the guests of a
+ * monitor).  It takes six bytes per byte of memory covered, in pages the
+ * system gives only when code there first runs. */
+struct cpu_dcache;
+/* A cache for physical memory [0, mem_size); NULL when out of memory
+ * (the CPU then runs without one). */
+struct cpu_dcache *cpu_dcache_new(uint32_t mem_size);
+/* The bytes of physical memory d covers (0 for NULL). */
+uint32_t cpu_dcache_covers(const struct cpu_dcache *d);
+void cpu_dcache_free(struct cpu_dcache *d);
 
 /* Watch-map bits (struct cpu.watch). */
 #define CPU_WATCH_X 1u /* fetching the word traps: code not yet scanned */
@@ -437,7 +458,8 @@ struct cpu_exit {
 };
 
 /* Reset: system mode, interrupts off, flags clear, registers zero,
- * R = (0, mem_size), pc = entry, clock = 0.  mem must stay alive. */
+ * R = (0, mem_size), pc = entry, clock = 0.  mem must stay alive.  The
+ * wiring is kept (bus, dcache): zero a struct cpu before its first reset. */
 void cpu_reset(struct cpu *c, uint8_t *mem, uint32_t mem_size, isa_variant v,
                uint32_t entry);
 /* Run until a trap, a halt, a power-off, or until budget instructions have
@@ -589,11 +611,13 @@ struct bare_machine {
 	struct cpu cpu;
 	struct dev_bus bus;
 	uint8_t *mem;
+	struct cpu_dcache *dcache; /* cpu.dcache; NULL: the reference loop */
 	bare_trace_fn trace; /* if set, the machine runs one instruction at a time */
 	void *trace_ctx;
 };
 
-/* Allocate mem_size bytes, place the image, reset the CPU at its entry. */
+/* Allocate mem_size bytes, place the image, reset the CPU at its entry,
+ * and give it a decoded-instruction cache (when there is memory for one). */
 int bare_init(struct bare_machine *m, const struct image *img, uint32_t mem_size,
               isa_variant v, FILE *console_out, char *msg, size_t msglen);
 /* Run until power-off or halt, or until the clock reaches max_instructions

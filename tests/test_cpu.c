@@ -12,6 +12,12 @@
  * semantics of each instruction, the relocation edges, the trap format,
  * the ill-behaved variant, interrupts, the instruction budget, and the
  * encoder, decoder and disassembler.  Random tests print their seed.
+ *
+ * The whole table of tests runs twice: on the reference loop (no decoded-
+ * instruction cache) and on the fast loop (a cache attached), so every
+ * semantic test above checks both.  The cache tests at the end write over
+ * code the fast loop has already decoded, by every kind of writer, and
+ * check that the new words run.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,7 +53,11 @@ struct fx {
 	struct pt_prog p;
 	struct cpu c;
 	struct dev_bus bus;
+	struct cpu_dcache *dcache;
 };
+
+/* Which loop the tests run: set by main for each of the two passes. */
+static bool use_dcache;
 
 static int setup(void **state)
 {
@@ -56,6 +66,12 @@ static int setup(void **state)
 		return -1;
 	pt_prog_init(&f->p, MEM);
 	dev_init(&f->bus, NULL);
+	if (use_dcache) {
+		f->dcache = cpu_dcache_new(MEM);
+		if (!f->dcache)
+			return -1;
+		f->c.dcache = f->dcache; /* cpu_reset keeps it */
+	}
 	cpu_reset(&f->c, f->p.mem, MEM, ISA_VARIANT_WELL, CODE);
 	*state = f;
 	return 0;
@@ -64,6 +80,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
+	cpu_dcache_free(f->dcache);
 	dev_close(&f->bus);
 	pt_prog_free(&f->p);
 	free(f);
@@ -1865,6 +1882,152 @@ static void test_fuzz_random_programs(void **state)
 	}
 }
 
+/* ---- the decoded-instruction cache ------------------------------------------
+ * Each test first runs some code (so the fast pass has decoded it), then
+ * changes it by one kind of writer, then runs it again. */
+
+/* The loop: r1 += 1; r2 := SMC_OLD_IMM; b back.  The word at movi is the one
+ * the writers replace. */
+#define SMC_OLD_IMM 11
+#define SMC_NEW_IMM 22
+#define SMC_LOOPS 10u
+
+/* Emit the loop at CODE; returns the address of its movi. */
+static uint32_t smc_loop(struct fx *f)
+{
+	f->p.pc = CODE;
+	uint32_t top = pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	uint32_t at = pt_op(&f->p, ISA_OP_MOVI, PT_R2, 0, 0, SMC_OLD_IMM);
+	pt_jump(&f->p, ISA_OP_B, top);
+	return at;
+}
+
+/* The guest stores a new word over code it has run, then runs it: the
+ * store must be seen by the very next fetch of that word, both when the
+ * word comes back round a loop and when it is the next instruction. */
+static void test_dcache_guest_store_over_code(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = CODE;
+	/* r4 = the word "movi r2, SMC_NEW_IMM"; r5 = address of the target */
+	pt_li(&f->p, PT_R4, pt_enc(ISA_OP_MOVI, PT_R2, 0, 0, SMC_NEW_IMM));
+	uint32_t li5 = f->p.pc;
+	pt_li(&f->p, PT_R5, 0);
+	uint32_t top = pt_op(&f->p, ISA_OP_MOVI, PT_R2, 0, 0, SMC_OLD_IMM); /* target */
+	pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&f->p, ISA_OP_SW, PT_R4, PT_R5, 0, 0);
+	uint32_t next = pt_op(&f->p, ISA_OP_MOVI, PT_R3, 0, 0, SMC_OLD_IMM);
+	pt_jump(&f->p, ISA_OP_B, top);
+	uint32_t end = f->p.pc;
+	/* First round: the target is top (the store is seen when the loop
+	 * comes back round). */
+	f->p.pc = li5;
+	pt_li(&f->p, PT_R5, top);
+	f->c.pc = CODE;
+	uint64_t first = (top - CODE) / ISA_WORD_BYTES + 1; /* up to the first movi */
+	assert_int_equal(cpu_run(&f->c, first).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R2], SMC_OLD_IMM);
+	uint64_t round = (end - top) / ISA_WORD_BYTES;
+	assert_int_equal(cpu_run(&f->c, round).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.pc, top + ISA_WORD_BYTES);
+	assert_int_equal(f->c.r[PT_R2], SMC_NEW_IMM);
+	/* Second: a store into the instruction right after it, already
+	 * decoded from the round before. */
+	f->c.r[PT_R5] = next;
+	f->c.r[PT_R4] = pt_enc(ISA_OP_MOVI, PT_R3, 0, 0, SMC_NEW_IMM);
+	f->c.pc = top;
+	assert_int_equal(cpu_run(&f->c, round).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R3], SMC_NEW_IMM);
+}
+
+/* The host writes code between two runs (a loader, a debugger, a monitor
+ * patching a word): the CPU is told nothing, and runs the new word. */
+static void test_dcache_host_write_between_runs(void **state)
+{
+	struct fx *f = *state;
+	uint32_t at = smc_loop(f);
+	f->c.pc = CODE;
+	assert_int_equal(cpu_run(&f->c, 3 * SMC_LOOPS).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R2], SMC_OLD_IMM);
+	pt_poke(&f->p, at, pt_enc(ISA_OP_MOVI, PT_R2, 0, 0, SMC_NEW_IMM));
+	f->c.pc = CODE;
+	assert_int_equal(cpu_run(&f->c, 2).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R2], SMC_NEW_IMM);
+	/* ... and an illegal word written over decoded code traps as illegal. */
+	const uint32_t bad = pt_enc(ISA_OP_ADD, PT_R1, PT_R1, PT_R1, 0) | ISA_UNUSED_RRR;
+	pt_poke(&f->p, at, bad);
+	f->c.pc = CODE;
+	struct cpu_exit ex = cpu_run(&f->c, 3);
+	assert_int_equal(ex.stop, CPU_STOP_TRAP);
+	assert_int_equal(ex.trap.cause, TRAP_ILLEGAL);
+	assert_int_equal(ex.trap.insn, bad);
+	assert_int_equal(f->c.clock, 3 * SMC_LOOPS + 2 + 1);
+}
+
+/* The PSW swap writes the old PSW, cause and detail at fixed physical
+ * addresses: code that runs there (a kernel may put any code anywhere)
+ * is decoded, then overwritten by a trap, then run again. */
+static void test_dcache_psw_swap_over_code(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = PG32_CAUSE;
+	pt_op(&f->p, ISA_OP_MOVI, PT_R2, 0, 0, SMC_OLD_IMM); /* at the cause word */
+	pt_op(&f->p, ISA_OP_SVC, 0, 0, 0, 0);                /* at the detail word */
+	f->c.pc = PG32_CAUSE;
+	assert_int_equal(cpu_run(&f->c, 1).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R2], SMC_OLD_IMM);
+	struct cpu_exit ex = cpu_run(&f->c, 1);
+	assert_int_equal(ex.trap.cause, TRAP_SVC);
+	pt_put_psw(f->p.mem, PG32_NEW_PSW, PSW_S, PG32_CAUSE, 0, MEM);
+	cpu_deliver_trap(&f->c, &ex.trap);
+	/* The cause word is now TRAP_SVC, an undefined opcode 0 word. */
+	assert_int_equal(pt_peek(&f->p, PG32_CAUSE), TRAP_SVC);
+	ex = cpu_run(&f->c, 1);
+	assert_int_equal(ex.stop, CPU_STOP_TRAP);
+	assert_int_equal(ex.trap.cause, TRAP_ILLEGAL);
+	assert_int_equal(ex.trap.insn, TRAP_SVC);
+}
+
+/* Many CPUs may share one cache, even over different memories with the
+ * same words at different places and different ones at the same place:
+ * each still runs its own memory's words. */
+static void test_dcache_shared_by_two_memories(void **state)
+{
+	struct fx *f = *state;
+	uint32_t at = smc_loop(f);
+	struct pt_prog q;
+	pt_prog_init(&q, MEM);
+	memcpy(q.mem, f->p.mem, MEM);
+	pt_poke(&q, at, pt_enc(ISA_OP_MOVI, PT_R2, 0, 0, SMC_NEW_IMM));
+	struct cpu other = { .dcache = f->c.dcache };
+	cpu_reset(&other, q.mem, MEM, ISA_VARIANT_WELL, CODE);
+	for (unsigned i = 0; i < SMC_LOOPS; i++) {
+		assert_int_equal(cpu_run(&f->c, 2).stop, CPU_STOP_BUDGET);
+		assert_int_equal(cpu_run(&other, 2).stop, CPU_STOP_BUDGET);
+		assert_int_equal(f->c.r[PT_R2], SMC_OLD_IMM);
+		assert_int_equal(other.r[PT_R2], SMC_NEW_IMM);
+		cpu_run(&f->c, 1);
+		cpu_run(&other, 1);
+	}
+	pt_prog_free(&q);
+}
+
+/* A cache too small for the memory is not used (the reference loop runs),
+ * and never read out of its bounds. */
+static void test_dcache_too_small_is_ignored(void **state)
+{
+	struct fx *f = *state;
+	smc_loop(f);
+	struct cpu_dcache *small = cpu_dcache_new(PG32_MEM_MIN / 2);
+	assert_non_null(small);
+	struct cpu c = { .dcache = small };
+	cpu_reset(&c, f->p.mem, MEM, ISA_VARIANT_WELL, CODE);
+	assert_int_equal(cpu_run(&c, 3 * SMC_LOOPS).stop, CPU_STOP_BUDGET);
+	assert_int_equal(c.r[PT_R1], SMC_LOOPS);
+	assert_int_equal(c.r[PT_R2], SMC_OLD_IMM);
+	cpu_dcache_free(small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1930,7 +2093,17 @@ int main(void)
 		T(test_illegal_words),
 		T(test_disasm_formats),
 		T(test_fuzz_random_programs),
+		T(test_dcache_guest_store_over_code),
+		T(test_dcache_host_write_between_runs),
+		T(test_dcache_psw_swap_over_code),
+		T(test_dcache_shared_by_two_memories),
+		T(test_dcache_too_small_is_ignored),
 #undef T
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	/* Twice: the reference loop, then the fast loop with its cache. */
+	use_dcache = false;
+	int failed = cmocka_run_group_tests_name("reference loop", tests, NULL, NULL);
+	use_dcache = true;
+	failed += cmocka_run_group_tests_name("fast loop (decoded-instruction cache)", tests, NULL, NULL);
+	return failed;
 }

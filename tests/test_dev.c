@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,6 +531,45 @@ static void test_disk_registers_latched_at_command(void **state)
 	assert_int_equal(f->p.mem[DATA + 1], disk_byte(1));
 }
 
+/* DMA over decoded code: the CPU, with its decoded-instruction cache,
+ * runs a loop through the code at DATA; a disk read then replaces that
+ * code; the very next time round, the new code runs. */
+#define DMA_OLD_IMM 11
+#define DMA_NEW_IMM 22
+#define DMA_ROUNDS 4u /* loops run after the transfer ends */
+static void test_disk_dma_over_decoded_code(void **state)
+{
+	struct fx *f = *state;
+	struct cpu_dcache *dc = cpu_dcache_new(MEM);
+	assert_non_null(dc);
+	f->c.dcache = dc;
+	/* Sector 0 of the disk: the new code, "movi r2, NEW; b back". */
+	emit_transfer(f, 0, DATA, 1, DISK_CMD_READ);
+	uint32_t loop = pt_jump(&f->p, ISA_OP_B, DATA);
+	struct pt_prog code = f->p;
+	code.pc = DATA;
+	pt_op(&code, ISA_OP_MOVI, PT_R2, 0, 0, DMA_OLD_IMM);
+	pt_jump(&code, ISA_OP_B, loop);
+	uint8_t sector[DISK_SECTOR_BYTES] = { 0 };
+	pg32_store32(sector, pt_enc(ISA_OP_MOVI, PT_R2, 0, 0, DMA_NEW_IMM));
+	pg32_store32(sector + ISA_WORD_BYTES, pt_peek(&f->p, DATA + ISA_WORD_BYTES));
+	int fd = open(f->disk, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, sector, sizeof sector, 0), (ssize_t)sizeof sector);
+	close(fd);
+	/* Up to just before the transfer ends, the old code runs (decoded). */
+	const uint64_t done = TRANSFER_LEN + latency(1);
+	assert_int_equal(cpu_run(&f->c, done - 1).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.r[PT_R2], DMA_OLD_IMM);
+	assert_int_equal(f->bus.disk_status, DISK_STATUS_BUSY);
+	/* One loop is three instructions: after the transfer, the new code. */
+	assert_int_equal(cpu_run(&f->c, 3 * DMA_ROUNDS).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->bus.disk_status, DISK_STATUS_DONE);
+	assert_int_equal(f->c.r[PT_R2], DMA_NEW_IMM);
+	f->c.dcache = NULL;
+	cpu_dcache_free(dc);
+}
+
 /* dev_attach_disk: a missing file and a directory are PG32_EIO, a size that
  * is not a whole number of sectors PG32_EFORMAT, each with a message naming
  * the path; an empty file is a disk of 0 sectors; a good one sets the
@@ -636,6 +676,7 @@ int main(void)
 		T(test_disk_attach),
 		T(test_power_off),
 		T(test_unused_ports),
+		T(test_disk_dma_over_decoded_code),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,10 @@
  *   - RANDOM_PROGRAMS random programs of the ill variant (critical
  *     instructions, self-modifying code, code loads, computed jumps) under
  *     dynamic rewriting, each equivalent to the bare ill machine.
+ *   - the fast CPU loop against the reference loop: the same random
+ *     programs (well and ill, with code written at run time, disk DMA and
+ *     console input) on the bare machine with and without its decoded-
+ *     instruction cache, compared register by register and byte by byte.
  *   - the checker itself: under the ill-behaved variant a system-mode srr
  *     really diverges, and the checker must find the very instruction, and
  *     the shrinker must cut the program down around it.
@@ -347,10 +351,111 @@ static void test_randprog_deterministic(void **state)
 	vmm_rand_free(&c);
 }
 
+/* ---- the fast loop against the reference loop ------------------------------ */
+
+#define CORE_PROGRAMS 2000u      /* random programs per variant */
+
+/* What a bare run leaves behind. */
+struct core_run {
+	enum bare_end end;
+	struct cpu cpu;
+	uint8_t mem[VMM_RAND_MEM];
+	char out[MSG];
+	uint32_t disk_status, exit_code;
+};
+
+/* Give the disk of make_disk its first contents back (a program may
+ * write to it), in one write. */
+static void reset_disk(const char *path)
+{
+	static uint8_t bytes[DISK_SECTORS * DISK_SECTOR_BYTES];
+	for (uint32_t i = 0; i < sizeof bytes; i++)
+		bytes[i] = (uint8_t)(i * 7 + 3);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, sizeof bytes, f), sizeof bytes);
+	fclose(f);
+}
+
+/* Run rp on the bare machine, with (fast) or without (reference) its
+ * decoded-instruction cache, and keep what it leaves. */
+static void core_run(const struct vmm_randprog *rp, bool fast, const char *disk,
+                     struct core_run *out)
+{
+	struct bare_machine m;
+	char msg[MSG];
+	FILE *con = tmpfile();
+	assert_non_null(con);
+	assert_int_equal(bare_init(&m, &rp->img, rp->mem_size, rp->variant, con, msg, sizeof msg), 0);
+	assert_non_null(m.dcache);
+	if (!fast)
+		m.cpu.dcache = NULL;
+	if (disk) {
+		reset_disk(disk);
+		assert_int_equal(dev_attach_disk(&m.bus, disk, msg, sizeof msg), 0);
+	}
+	dev_set_input(&m.bus, (const uint8_t *)random_input, sizeof random_input - 1);
+	out->end = bare_run(&m, RANDOM_LIMIT);
+	out->cpu = m.cpu;
+	assert_int_equal(rp->mem_size, sizeof out->mem);
+	memcpy(out->mem, m.mem, sizeof out->mem);
+	out->disk_status = m.bus.disk_status;
+	out->exit_code = m.bus.exit_code;
+	memset(out->out, 0, sizeof out->out);
+	rewind(con);
+	size_t n = fread(out->out, 1, sizeof out->out - 1, con);
+	(void)n;
+	fclose(con);
+	bare_free(&m);
+}
+
+/* CORE_PROGRAMS random programs of variant: the fast loop ends each in
+ * the very state the reference loop does. */
+static void run_core_programs(const char *name, isa_variant variant, uint64_t salt)
+{
+	const char *env = getenv("PG32_TEST_SEED");
+	uint64_t base = (env ? strtoull(env, NULL, 0) : DEFAULT_SEED) + salt;
+	printf("%s: seeds %llu..%llu\n", name, (unsigned long long)base,
+	       (unsigned long long)(base + CORE_PROGRAMS - 1));
+	char disk[PATH_LEN];
+	make_disk(disk, sizeof disk);
+	static struct core_run a, b;
+	for (uint64_t i = 0; i < CORE_PROGRAMS; i++) {
+		struct vmm_randprog rp;
+		assert_int_equal(vmm_rand_generate_variant(base + i, variant, &rp), 0);
+		const char *d = i % 4 == 1 ? disk : NULL;
+		core_run(&rp, false, d, &a);
+		core_run(&rp, true, d, &b);
+		if (a.end != b.end || memcmp(a.cpu.r, b.cpu.r, sizeof a.cpu.r) != 0 ||
+		    a.cpu.pc != b.cpu.pc || a.cpu.status != b.cpu.status || a.cpu.base != b.cpu.base ||
+		    a.cpu.bound != b.cpu.bound || a.cpu.clock != b.cpu.clock ||
+		    a.cpu.irq_pending != b.cpu.irq_pending || a.cpu.waiting != b.cpu.waiting ||
+		    memcmp(a.mem, b.mem, sizeof a.mem) != 0 || strcmp(a.out, b.out) != 0 ||
+		    a.disk_status != b.disk_status || a.exit_code != b.exit_code) {
+			vmm_rand_print(&rp, stdout);
+			fail_msg("seed %llu: the fast loop ends at clock %llu pc 0x%x, the reference at "
+			         "clock %llu pc 0x%x", (unsigned long long)(base + i),
+			         (unsigned long long)b.cpu.clock, b.cpu.pc,
+			         (unsigned long long)a.cpu.clock, a.cpu.pc);
+		}
+		vmm_rand_free(&rp);
+	}
+	unlink(disk);
+}
+
+static void test_core_fast_equals_reference(void **state)
+{
+	(void)state;
+	run_core_programs("test_core_fast_equals_reference (well)", ISA_VARIANT_WELL, 0);
+	run_core_programs("test_core_fast_equals_reference (ill)", isa_variant_all_ill(),
+	                  CORE_PROGRAMS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_randprog_deterministic),
+		cmocka_unit_test(test_core_fast_equals_reference),
 		cmocka_unit_test(test_checker_finds_first_divergence),
 		cmocka_unit_test(test_checker_shrinks_a_divergence),
 		cmocka_unit_test(test_equiv_shipped_guests),

@@ -58,6 +58,7 @@ int vmm_create(struct vmm **out, const struct vmm_config *cfg, char *msg, size_t
 	if (cfg->disk_path) {
 		int err = dev_open_disk_file(cfg->disk_path, &v->disk_fd, &v->disk_sectors, msg, msglen);
 		if (err) {
+			cpu_dcache_free(v->dcache);
 			free(v->host_mem);
 			free(v);
 			return err;
@@ -79,9 +80,25 @@ void vmm_destroy(struct vmm *v)
 	free(v->guests);
 	free(v->used);
 	free(v->host_mem);
+	cpu_dcache_free(v->dcache);
 	if (v->disk_fd >= 0)
 		close(v->disk_fd);
 	free(v);
+}
+
+/* The real CPU's decoded-instruction cache covers host memory up to the
+ * end of the highest guest (not all of it: the cache takes six times the
+ * memory it covers).  Every guest's code is decoded once and checked
+ * against memory at each fetch, so no writer (guest, virtual DMA,
+ * rewriter, reflection) need tell it anything.  Without one (out of
+ * memory) the CPU is only slower. */
+static void grow_dcache(struct vmm *v, uint32_t end)
+{
+	if (cpu_dcache_covers(v->dcache) >= end)
+		return;
+	cpu_dcache_free(v->dcache);
+	v->dcache = cpu_dcache_new(end);
+	v->cpu.dcache = v->dcache;
 }
 
 int vmm_add_guest(struct vmm *v, const struct vmm_guest_config *gc, struct vmm_guest **out,
@@ -131,6 +148,7 @@ int vmm_add_guest(struct vmm *v, const struct vmm_guest_config *gc, struct vmm_g
 		free(g);
 		return err;
 	}
+	grow_dcache(v, g->region.base + mem_size);
 	/* The guest's machine starts as the bare machine does (bare_init):
 	 * system mode, interrupts off, R = (0, its memory size), at the entry. */
 	cpu_reset(&g->vm, v->host_mem + g->region.base, mem_size, gc->variant, gc->img->entry);

@@ -230,6 +230,7 @@ typedef void (*vmm_event_fn)(void *ctx, const struct vmm_event *e);
 /* The monitor.  No globals: several monitors may live in one process. */
 struct vmm {
 	struct cpu cpu;                /* THE real CPU; bus NULL: no real devices */
+	struct cpu_dcache *dcache;     /* cpu.dcache, over host memory; may be NULL */
 	uint8_t *host_mem;
 	uint32_t host_mem_size;
 	struct vmm_region *used;       /* allocated regions, sorted by base */
