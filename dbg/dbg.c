@@ -960,6 +960,22 @@ enum dbg_stop_kind dbg_reverse_continue(struct dbg *d)
 
 /* ---- inspection ----------------------------------------------------------- */
 
+/* Replace, in buf (n bytes read at guest physical phys), the bytes of any
+ * patched word by the original's. */
+static void show_originals(const struct vmm_guest *g, uint32_t phys, uint8_t *buf, uint32_t n)
+{
+	uint32_t first = phys & ~(uint32_t)(ISA_WORD_BYTES - 1);
+	for (uint64_t w = first; w < (uint64_t)phys + n; w += ISA_WORD_BYTES) {
+		if (w + ISA_WORD_BYTES > g->vm.mem_size)
+			break;
+		uint8_t orig[ISA_WORD_BYTES];
+		pg32_store32(orig, vmm_rewrite_read_word(g, (uint32_t)w));
+		for (unsigned i = 0; i < ISA_WORD_BYTES; i++)
+			if (w + i >= phys && w + i < (uint64_t)phys + n)
+				buf[w + i - phys] = orig[i];
+	}
+}
+
 uint32_t dbg_read(const struct dbg *d, unsigned gi, enum dbg_space space, uint32_t addr,
                   uint8_t *buf, uint32_t n)
 {
@@ -993,6 +1009,11 @@ uint32_t dbg_read(const struct dbg *d, unsigned gi, enum dbg_space space, uint32
 		return 0;
 	uint32_t k = (uint64_t)addr + n <= limit ? n : (uint32_t)(limit - addr);
 	memcpy(buf, base + addr, k);
+	/* The guest's own views show what its loads see: a patched critical
+	 * instruction reads back as the original.  Host memory shows what is
+	 * really there, patch words and all. */
+	if (space != DBG_SPACE_HOST && g->rw)
+		show_originals(g, (uint32_t)(base - g->vm.mem) + addr, buf, k);
 	return k;
 }
 
@@ -1004,11 +1025,10 @@ static const char *symbolize(void *ctx, uint32_t addr)
 bool dbg_disasm(const struct dbg *d, unsigned gi, uint32_t addr, char *buf, size_t len)
 {
 	uint32_t w;
+	/* A patched critical instruction reads as its original here (the
+	 * caller marks it with dbg_rewritten). */
 	if (!fetch(d, gi, addr, &w))
 		return false;
-	/* A patched critical instruction: show the original (the caller marks
-	 * it with dbg_rewritten). */
-	dbg_rewritten(d, gi, addr, &w);
 	const struct image *img = d->guests[gi].img;
 	isa_disasm(w, addr, img ? symbolize : NULL, (void *)img, buf, len);
 	return true;
@@ -1316,11 +1336,15 @@ bool dbg_rewritten(const struct dbg *d, unsigned gi, uint32_t addr, uint32_t *or
 		return false;
 	const struct vmm_guest *g = d->guests[gi].g;
 	const struct vmm_rewrite *rw = g->rw;
-	uint32_t w;
-	if (!rw || !fetch(d, gi, addr, &w) || ISA_WORD_OPCODE(w) != ISA_OP_UNDEFINED)
+	/* The word really in memory (the guest's views show originals). */
+	uint32_t phys = g->vm.base + addr;
+	if (!rw || addr % ISA_WORD_BYTES ||
+	    !cpu_access_ok(g->vm.base, g->vm.bound, g->vm.mem_size, addr, ISA_WORD_BYTES))
+		return false;
+	uint32_t w = pg32_load32(g->vm.mem + phys);
+	if (ISA_WORD_OPCODE(w) != ISA_OP_UNDEFINED)
 		return false;
 	uint32_t i = w & VMM_PATCH_INDEX_MAX;
-	uint32_t phys = g->vm.base + addr;
 	if (w != VMM_PATCH_WORD(i) || i >= rw->npatch || rw->patch[i].addr != phys)
 		return false;
 	if (original)

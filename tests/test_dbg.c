@@ -336,6 +336,47 @@ static void test_read_spaces(void **state)
 	pt_prog_free(&g.p);
 }
 
+/* Under dynamic rewriting the guest's own views (virtual, physical) show
+ * what its loads see, the original critical instruction; host memory shows
+ * the patch word really there, and the disassembly marks it rewritten. */
+static void test_read_shows_originals_of_patches(void **state)
+{
+	(void)state;
+	struct prog g;
+	struct pt_prog *p = &g.p;
+	pt_prog_init(p, PT_MEM_SIZE);
+	uint32_t at = pt_op(p, ISA_OP_RDPSW, PT_R3, 0, 0, 0); /* critical under ill */
+	pt_out_imm(p, PT_R6, PORT_POWER_OFF, 0);
+	pt_image_of(&g.im, p, PG32_LOAD_ADDR);
+	const isa_variant ill = isa_variant_all_ill();
+	struct dbg_config cfg = { .vmm = { .host_mem = 4 * PT_MEM_SIZE }, .mem_size = PT_MEM_SIZE,
+	                          .variants = &ill, .rewrite = VMM_REWRITE_DYNAMIC };
+	const char *names[] = { "t" };
+	struct dbg *d;
+	char msg[256];
+	if (dbg_create(&d, &cfg, &g.im.img, names, 1, msg, sizeof msg) != 0)
+		fail_msg("%s", msg);
+	dbg_step(d, 1); /* the block is scanned, rdpsw patched and emulated */
+	const uint32_t original = pt_enc(ISA_OP_RDPSW, PT_R3, 0, 0, 0);
+	uint8_t v[ISA_WORD_BYTES], ph[ISA_WORD_BYTES], h[ISA_WORD_BYTES];
+	assert_int_equal(dbg_read(d, 0, DBG_SPACE_VIRTUAL, at, v, sizeof v), sizeof v);
+	assert_int_equal(dbg_read(d, 0, DBG_SPACE_PHYSICAL, at, ph, sizeof ph), sizeof ph);
+	assert_int_equal(dbg_read(d, 0, DBG_SPACE_HOST, G(d)->region.base + at, h, sizeof h),
+	                 sizeof h);
+	assert_int_equal(pg32_load32(v), original);
+	assert_int_equal(pg32_load32(ph), original);
+	assert_int_equal(ISA_WORD_OPCODE(pg32_load32(h)), ISA_OP_UNDEFINED);
+	/* A read that starts inside the patched word: the original's bytes. */
+	uint8_t b[2];
+	assert_int_equal(dbg_read(d, 0, DBG_SPACE_PHYSICAL, at + 1, b, sizeof b), sizeof b);
+	assert_memory_equal(b, v + 1, sizeof b);
+	uint32_t shown = 0;
+	assert_true(dbg_rewritten(d, 0, at, &shown));
+	assert_int_equal(shown, original);
+	dbg_destroy(d);
+	pt_prog_free(p);
+}
+
 /* A long run: the snapshots stay at most DBG_SNAP_MAX (thinned, interval
  * doubled), and reverse-step lands on the state one instruction back, the
  * same as a fresh run stepped there. */
@@ -522,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_catch_action_and_cause),
 		cmocka_unit_test(test_watch_sees_trap_delivery),
 		cmocka_unit_test(test_read_spaces),
+		cmocka_unit_test(test_read_shows_originals_of_patches),
 		cmocka_unit_test(test_snapshots_bounded_and_replay_exact),
 		cmocka_unit_test(test_snapshot_budget),
 		cmocka_unit_test(test_vmm_snapshot_roundtrip),
