@@ -147,6 +147,46 @@ static void test_hybrid_runs_rtu_kernel(void **state)
 	pt_prog_free(&p);
 }
 
+/* A trap taken by an interpreted instruction counts among the guest's
+ * traps by cause, as one the real CPU reported would: an svc in virtual
+ * system mode, then a load from outside R. */
+static void test_hybrid_counts_interpreted_traps(void **state)
+{
+	(void)state;
+	struct pt_prog p;
+	pt_prog_init(&p, MEM);
+	pt_put_psw(p.mem, PG32_NEW_PSW, PSW_S, HANDLER, 0, MEM);
+	pt_op(&p, ISA_OP_SVC, 0, 0, 0, 0);
+	p.pc = HANDLER;
+	pt_op(&p, ISA_OP_ADDI, PT_R9, PT_R9, 0, 1);
+	pt_op(&p, ISA_OP_CMPI, PT_R9, 0, 0, 2);
+	uint32_t done = pt_jump(&p, ISA_OP_BGE, 0);
+	pt_li(&p, PT_R1, MEM);
+	pt_op(&p, ISA_OP_LW, PT_R2, PT_R1, 0, 0); /* outside R: a memory fault */
+	pt_patch_jump(&p, done, p.pc);
+	pt_out_imm(&p, PT_R3, PORT_POWER_OFF, 0);
+	char msg[MSG];
+	struct vmm *vm;
+	struct vmm_config vc = { .host_mem = 4 * MEM };
+	assert_int_equal(vmm_create(&vm, &vc, msg, sizeof msg), 0);
+	struct pt_image pi;
+	pt_image_of(&pi, &p, PG32_LOAD_ADDR);
+	struct vmm_guest *g;
+	struct vmm_guest_config gc = { .img = &pi.img, .mem_size = MEM,
+	                               .variant = variant_of("ill:rtu"), .hybrid = true,
+	                               .max_instructions = LIMIT };
+	assert_int_equal(vmm_add_guest(vm, &gc, &g, msg, sizeof msg), 0);
+	vmm_run(vm);
+	assert_int_equal(g->end, VMM_POWEROFF);
+	assert_int_equal(g->stats.traps[TRAP_SVC], 1);
+	assert_int_equal(g->stats.traps[TRAP_MEMORY], 1);
+	assert_int_equal(g->stats.reflected, 2);
+	vmm_destroy(vm);
+	char line[MSG + VMM_CHECK_WHAT];
+	assert_true(check(&p, variant_of("ill:rtu"), true, VMM_REWRITE_AUTO, line, sizeof line));
+	pt_prog_free(&p);
+}
+
 /* Theorem 3's condition: a variant is hybrid-virtualizable unless a
  * critical instruction is user-sensitive (srr reads the real R in user
  * mode); the monitor warns in its log for the others, and refuses
@@ -234,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hybrid_virtualizable),
 		cmocka_unit_test(test_hybrid_runs_rtu_kernel),
+		cmocka_unit_test(test_hybrid_counts_interpreted_traps),
 		cmocka_unit_test(test_hybrid_random_programs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

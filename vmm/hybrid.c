@@ -119,7 +119,9 @@ enum vmm_next vmm_exec_word(struct vmm *v, struct vmm_guest *g, uint32_t w,
 		return VMM_NEXT_STOP;
 	}
 	/* svc, brk, hcall retired (the clock counts them), faults did not:
-	 * either way the guest's bare machine would take the trap now. */
+	 * either way the guest's bare machine would take the trap now, and it
+	 * counts among the guest's traps as one the CPU reported would. */
+	g->stats.traps[ex.trap.cause]++;
 	return reflect(v, g, &ex.trap, action);
 }
 
