@@ -50,41 +50,66 @@ static const bool op_is_j[256] = {
 #undef ISA_OP
 };
 
+static inline uint32_t ld32(const uint8_t *p);
+
 /* ---- the decoded-instruction cache ------------------------------------
  *
- * One entry per physical word of memory, made once from the word by
- * dcache_fill: the opcode (ISA_OP_UNDEFINED for any illegal word, so the
- * unused-bits check is paid once), the register numbers, and both
- * extensions of the immediate, with a J-format offset already turned into
- * a byte displacement from pc.
- *
- * It is a VALIDATING cache: each entry keeps the raw word it was made
- * from, and the fast loop still reads the word from memory at every fetch
- * (a fetch the architecture does anyway) and compares it with the entry
- * before using it.  An entry is a pure function of its raw word, so an
- * entry whose raw word equals the word in memory is the right decoding of
- * it, whoever wrote that memory and whenever: the guest's own stores,
- * disk DMA, the monitor's patches and virtual DMA, the PSW swap, a
- * debugger or a test poking memory.  None of them has to tell the cache
- * anything, and no entry is ever stale.  An entry is indexed by physical
- * address / 4; a base that is not a multiple of 4 only makes two virtual
- * words share entries, which the check also makes harmless. */
+ * One entry per physical word of memory.  An entry is made from its word
+ * by dcache_fill: the opcode (ISA_OP_UNDEFINED for any illegal word, so the
+ * unused-bits check is paid once), the register numbers and the low 16
+ * bits of the immediate; for a direct jump (J format), its target's entry
+ * instead, found by dcache_link for the R of the run.  The fast loop
+ * (cpu_loop.h) runs the entries in blocks: the entry where a checked block
+ * starts holds its length (0: not checked since memory may have changed),
+ * and each entry the address of its handler.  The cache keeps the list of
+ * the blocks checked, to forget them all at once (dcache_forget), and a
+ * code map of a byte per word, set for every word of a checked block: the
+ * fast loop's stores look there to see whether they wrote into decoded
+ * code.  Entries are indexed by physical address / 4.  A zeroed entry
+ * (calloc) is not filled and starts no checked block. */
 struct cpu_dentry {
-	const void *h;    /* the fast loop's handler of op (computed goto) */
-	uint64_t tag;     /* DCACHE_VALID | the word this entry decodes */
-	uint32_t aux;     /* J format: byte displacement from pc; else the
-	                   * low 16 bits (SIMM and UIMM are its extensions) */
-	uint8_t op;       /* enum isa_opcode; ISA_OP_UNDEFINED if illegal */
-	uint8_t rd, rs, rt;
+	const void *h;        /* the fast loop's handler of op */
+	union {
+		struct cpu_dentry *tgt; /* J format: the target's entry; the
+		                         * cache's "outside" entry when the
+		                         * target is outside R */
+		struct {
+			uint32_t aux;   /* the low 16 bits of the word: SIMM and
+			                 * UIMM are its extensions */
+			uint8_t rd, rs, rt;
+		};
+	};
+	uint32_t word;        /* the word this entry decodes */
+	uint8_t op;           /* enum isa_opcode; ISA_OP_UNDEFINED if illegal */
+	uint8_t blen;         /* a checked block starts here: its length in
+	                       * words, 1..CPU_BLOCK_MAX; else 0 */
+	bool filled;          /* made from word (a zeroed entry is not) */
 };
-/* Set in every tag dcache_fill writes: a zeroed entry (tag 0, no
- * handler) matches no word, so every entry is filled before its first use. */
-#define DCACHE_VALID ((uint64_t)1 << 32)
+
+/* The longest block: blocks also end before every multiple of this many
+ * words, so "last in its block" depends only on where a word is and what
+ * it is, whichever block it is run in. */
+#define CPU_BLOCK_MAX 32u
 
 struct cpu_dcache {
 	uint32_t words;             /* entries: physical [0, 4 * words) */
-	struct cpu_dentry e[];      /* all zero at first: the decoding of 0 */
+	uint8_t *code;              /* the code map: words bytes, after e[] */
+	struct cpu_dentry *checked[CPU_DCACHE_CHECKED_MAX]; /* the blocks with blen != 0 */
+	uint32_t nchecked;
+	uint32_t cmp_a, cmp_b;      /* the last run's lazy flags: a guess */
+	struct cpu_dentry outside;  /* the target of jumps out of R: starts
+	                             * no checked block, never runs */
+	struct cpu_dentry e[];
 };
+
+/* Forget every checked block: memory may have changed.  Each is checked
+ * again, against the words in memory then, before it next runs. */
+static void dcache_forget(struct cpu_dcache *d)
+{
+	for (uint32_t i = 0; i < d->nchecked; i++)
+		d->checked[i]->blen = 0;
+	d->nchecked = 0;
+}
 
 uint32_t cpu_dcache_covers(const struct cpu_dcache *d)
 {
@@ -94,11 +119,14 @@ uint32_t cpu_dcache_covers(const struct cpu_dcache *d)
 struct cpu_dcache *cpu_dcache_new(uint32_t mem_size)
 {
 	uint32_t words = mem_size / ISA_WORD_BYTES;
-	/* calloc: a zeroed entry matches no word (DCACHE_VALID).  Large zeroed blocks come from the system as
-	 * untouched pages, so only the pages of code ever run cost memory. */
-	struct cpu_dcache *d = calloc(1, sizeof *d + (size_t)words * sizeof d->e[0]);
-	if (d)
+	/* calloc: entries unfilled, the code map clear.  Large zeroed blocks
+	 * come from the system as untouched pages, so only the pages of code
+	 * that runs ever cost memory. */
+	struct cpu_dcache *d = calloc(1, sizeof *d + (size_t)words * (sizeof d->e[0] + 1));
+	if (d) {
 		d->words = words;
+		d->code = (uint8_t *)(d->e + words);
+	}
 	return d;
 }
 
@@ -107,23 +135,98 @@ void cpu_dcache_free(struct cpu_dcache *d)
 	free(d);
 }
 
-/* Decode w into e, with its handler from the fast loop's table (NULL
- * when the loop is compiled as a switch).  Legal iff the opcode is
- * defined and the format's unused bits are clear: the same test as the
- * reference loop's fetch. */
-static void dcache_fill(struct cpu_dentry *e, uint32_t w, void *const *table)
+/* Can the fast loop run the R whose physical base is pbase and whose limit
+ * is lim?  The cache must cover it, and the base must be a multiple of 4 so
+ * that every virtual word is one physical word with one entry. */
+static bool dcache_runs(const struct cpu_dcache *d, uint32_t pbase, uint32_t lim)
+{
+	return pbase % ISA_WORD_BYTES == 0 &&
+	       (uint64_t)pbase + lim <= (uint64_t)d->words * ISA_WORD_BYTES;
+}
+
+/* The target of the J-format word w at pc. */
+static inline uint32_t j_target(uint32_t pc, uint32_t w)
+{
+	return pc + (uint32_t)ISA_WORD_OFF24(w) * ISA_WORD_BYTES + ISA_WORD_BYTES;
+}
+
+/* Make e from w: legal iff the opcode is defined and the format's unused
+ * bits are clear, the same test as the reference loop's fetch. */
+static void dcache_fill(struct cpu_dentry *e, uint32_t w)
 {
 	unsigned op = ISA_WORD_OPCODE(w);
 	if (!isa_info(op) || (w & op_unused[op]))
 		op = ISA_OP_UNDEFINED;
-	e->h = table ? table[op] : NULL;
-	e->tag = DCACHE_VALID | w;
+	e->word = w;
+	e->filled = true;
 	e->op = (uint8_t)op;
-	e->rd = (uint8_t)ISA_WORD_RD(w);
-	e->rs = (uint8_t)ISA_WORD_RS(w);
-	e->rt = (uint8_t)ISA_WORD_RT(w);
-	e->aux = op_is_j[op] ? (uint32_t)ISA_WORD_OFF24(w) * ISA_WORD_BYTES + ISA_WORD_BYTES
-	                     : ISA_WORD_UIMM(w);
+	if (!op_is_j[op]) {
+		e->aux = ISA_WORD_UIMM(w);
+		e->rd = (uint8_t)ISA_WORD_RD(w);
+		e->rs = (uint8_t)ISA_WORD_RS(w);
+		e->rt = (uint8_t)ISA_WORD_RT(w);
+	}
+}
+
+/* Check e against w, its word in memory now, and link a direct jump to its
+ * target's entry for this run's R: entries [ebase, elim) are the virtual
+ * words inside R. */
+static void dcache_check_word(struct cpu_dcache *d, struct cpu_dentry *e, uint32_t w,
+                              struct cpu_dentry *ebase, struct cpu_dentry *elim)
+{
+	if (!e->filled || e->word != w)
+		dcache_fill(e, w);
+	if (op_is_j[e->op]) {
+		uint32_t t = j_target((uint32_t)(e - ebase) * ISA_WORD_BYTES, w);
+		e->tgt = t / ISA_WORD_BYTES < (uint32_t)(elim - ebase) ? ebase + t / ISA_WORD_BYTES
+		                                                     : &d->outside;
+	}
+}
+
+/* Does the block that holds the entry x at virtual word i end with it:
+ * it may not go on to the next word, or it is the last word of R or the
+ * last before a multiple of CPU_BLOCK_MAX words? */
+static inline bool dcache_ends_block(const struct cpu_dentry *x, uint32_t i,
+                                     const struct cpu_dentry *elim)
+{
+	return isa_ends_block(x->op) || x + 1 == elim || (i + 1) % CPU_BLOCK_MAX == 0;
+}
+
+/* The entry just past the end of the block that holds e (a checked
+ * block): what the fast loop gives back when it leaves a block
+ * before its end. */
+static struct cpu_dentry *dcache_block_end(struct cpu_dentry *e, const struct cpu_dentry *ebase,
+                                           const struct cpu_dentry *elim)
+{
+	while (!dcache_ends_block(e, (uint32_t)(e - ebase), elim))
+		e++;
+	return e + 1;
+}
+
+/* Check (or make) the block that starts at e: each word
+ * against memory (m + its pc), each handler (the last word's, unless it
+ * jumps, from the "last" table), each word marked in the code map.
+ * (For an instruction that ends a block anyway, both tables give the
+ * same code.) */
+static void dcache_check_block(struct cpu_dcache *d, struct cpu_dentry *e, struct cpu_dentry *ebase,
+                               struct cpu_dentry *elim, const uint8_t *m, uint8_t *code,
+                               void *const *handlers, void *const *last)
+{
+	struct cpu_dentry *x = e;
+	for (;; x++) {
+		uint32_t i = (uint32_t)(x - ebase);
+		dcache_check_word(d, x, ld32(m + i * ISA_WORD_BYTES), ebase, elim);
+		code[i] = 1;
+		if (dcache_ends_block(x, i, elim)) {
+			x->h = last[x->op];
+			break;
+		}
+		x->h = handlers[x->op];
+	}
+	if (d->nchecked == CPU_DCACHE_CHECKED_MAX)
+		dcache_forget(d);
+	d->checked[d->nchecked++] = e;
+	e->blen = (uint8_t)(x - e + 1);
 }
 
 static inline uint32_t ld32(const uint8_t *p)
@@ -181,25 +284,53 @@ void cpu_deliver_trap(struct cpu *c, const struct cpu_trap *t)
 	c->waiting = false;
 }
 
-/* Flags of a comparison a - b, without a branch: each flag is a 0/1 value
- * (a sign bit, or a C comparison) scaled to its bit.  With GCC and Clang
- * the overflow comes from the builtin, so that one host subtraction can
- * give all four (its sign, zero, carry and overflow flags). */
+/* The four flags of a comparison of a with b (the subtraction a - b), each
+ * as 0 or 1: the one definition of each flag.  V, signed overflow, is
+ * defined as "signed a < b differs from N": the true difference is
+ * negative exactly when signed a < b, so V says the wrapped difference has
+ * the wrong sign.  Written so, "N != V" (blt) is plainly "signed a < b",
+ * and the compiler makes it one host comparison (cpu_loop.h, lazy flags). */
 #define WORD_SIGN_SHIFT 31
+static inline bool cmp_n(uint32_t a, uint32_t b) { return ((a - b) >> WORD_SIGN_SHIFT) != 0; }
+static inline bool cmp_z(uint32_t a, uint32_t b) { return a == b; }
+static inline bool cmp_c(uint32_t a, uint32_t b) { return a >= b; } /* no borrow */
+static inline bool cmp_v(uint32_t a, uint32_t b)
+{
+	return ((int32_t)a < (int32_t)b) != cmp_n(a, b);
+}
+
+/* The flags of a comparison as status-word bits. */
 static inline uint32_t compare_flags(uint32_t a, uint32_t b)
 {
-#if defined(__GNUC__)
-	/* sd is the wrapped difference, as a - b is. */
-	int32_t sd;
-	uint32_t v = __builtin_sub_overflow((int32_t)a, (int32_t)b, &sd);
-	return (uint32_t)(sd < 0) * PSW_N | (uint32_t)(sd == 0) * PSW_Z |
-	       (uint32_t)(a >= b) * PSW_C | v * PSW_V;
-#else
-	uint32_t d = a - b;
-	return (d >> WORD_SIGN_SHIFT) * PSW_N | (uint32_t)(d == 0) * PSW_Z |
-	       (uint32_t)(a >= b) * PSW_C | (((a ^ b) & (a ^ d)) >> WORD_SIGN_SHIFT) * PSW_V;
-#endif
+	return (uint32_t)cmp_n(a, b) * PSW_N | (uint32_t)cmp_z(a, b) * PSW_Z |
+	       (uint32_t)cmp_c(a, b) * PSW_C | (uint32_t)cmp_v(a, b) * PSW_V;
 }
+
+/* The fast loop's lazy flags: a comparison of a with b whose flags are f
+ * (PSW_FLAGS bits).  The last run's compare is tried first; then pairs of
+ * the extreme values, among which every comparison's flags occur.  False
+ * if no comparison gives f (flags written by wrfl or lpsw: Z with N, say). */
+static bool flags_as_compare(const struct cpu_dcache *d, uint32_t f, uint32_t *a, uint32_t *b)
+{
+	static const uint32_t probe[] = { 0, 1, INT32_MAX, (uint32_t)INT32_MIN, UINT32_MAX };
+	const size_t n = sizeof probe / sizeof probe[0];
+	if (compare_flags(d->cmp_a, d->cmp_b) == f) {
+		*a = d->cmp_a;
+		*b = d->cmp_b;
+		return true;
+	}
+	for (size_t i = 0; i < n * n; i++)
+		if (compare_flags(probe[i / n], probe[i % n]) == f) {
+			*a = probe[i / n];
+			*b = probe[i % n];
+			return true;
+		}
+	return false;
+}
+
+/* With flags no comparison gives, the reference loop runs this many
+ * instructions (or to the next event) before the fast loop tries again. */
+#define CPU_PLAIN_FLAGS 1024u
 
 static uint64_t next_event(const struct cpu *c)
 {
@@ -230,10 +361,11 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 }
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
+/* The loop's labels that leave it or take its slow ways: the compiler
+ * keeps its registers for the others. */
+#define COLD_LABEL __attribute__((cold));
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-/* Leave the inner loop with a fault: nothing written back, pc unchanged. */
-#define FAULT(cause_, detail_) do { tcause = (cause_); tdetail = (detail_); goto fault; } while (0)
 /* Memory access of n bytes at virtual a; faults on misalignment or bounds. */
 #define CHECK_ACCESS(a, n, align_mask)                                \
 	do {                                                              \
@@ -248,29 +380,26 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 #define PRIVILEGED(op_)                                               \
 	do {                                                              \
 		if (USER_MODE && !(c->variant & ISA_VARIANT_BIT(op_)))        \
-			FAULT(TRAP_PRIV, w);                                      \
+			FAULT(TRAP_PRIV, W);                                      \
 	} while (0)
 
 /* The dispatch compiles as computed goto where the compiler has it (GCC,
  * Clang), and as a switch elsewhere; the cases are the same text. */
 #if defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO)
-#define DISPATCH() do { FETCH(); goto *HANDLER; } while (0)
-#define CASE(name) L_##name
+#define PG32_THREADED 1
+#define DISPATCH() do { FETCH(); goto *dispatch[op]; } while (0)
+#define CASE_LABEL(name) L_##name
 #define SWITCH_BEGIN DISPATCH();
 #define SWITCH_END
+#define SWITCH_DEFAULT
 #else
+#define PG32_THREADED 0
 #define DISPATCH() goto dispatch_top
-#define CASE(name) case ISA_OP_##name
+#define CASE_LABEL(name) case ISA_OP_##name
 #define SWITCH_BEGIN dispatch_top: FETCH(); switch (op) {
 #define SWITCH_END }
+#define SWITCH_DEFAULT default:
 #endif
-/* Retire the instruction and go on with the next one, or jump. */
-#define NEXT() do { pc += ISA_WORD_BYTES; NEXT_ENTRY(); left--; DISPATCH(); } while (0)
-#define JUMP(t) do { pc = (t); LOCATE_ENTRY(); left--; DISPATCH(); } while (0)
-#define BRANCH(cond) do { if (cond) JUMP(TARGET); NEXT(); } while (0)
-/* Retire and leave the inner loop: R, the mode or IE may have changed. */
-#define RETIRE_RECHECK(newpc) do { pc = (newpc); left--; goto recheck; } while (0)
-
 /* OR of the watch-map bits of the physical words that the bytes [p, p + n)
  * touch (two words at most: with a base that is not a multiple of 4 an
  * aligned virtual word straddles two physical ones); 0 for words outside
@@ -300,6 +429,7 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 #undef LOOP_ONE
 #undef LOOP_FAST
 
+#if PG32_THREADED /* the fast loop's handlers are addresses of labels */
 #define LOOP_NAME run_fast
 #define LOOP_WATCH 0
 #define LOOP_ONE 0
@@ -309,6 +439,7 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 #undef LOOP_WATCH
 #undef LOOP_ONE
 #undef LOOP_FAST
+#endif
 
 #define LOOP_NAME run_watched
 #define LOOP_WATCH 1
@@ -333,20 +464,28 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 struct cpu_exit cpu_run(struct cpu *c, uint64_t budget)
 {
 	/* The bare machine never sets a watch map: it runs an instance with
-	 * no watch checks at all, the pre-decoded one when it has a cache
-	 * that covers its memory. */
+	 * no watch checks at all, the fast one when it has a cache. */
 	if (c->watch)
 		return run_watched(c, budget, 0, NULL);
+#if PG32_THREADED
 	if (c->dcache) {
-		/* The fast loop stops early, between instructions, when R reaches
-		 * memory the cache does not cover: the reference loop goes on. */
-		bool uncovered = false;
-		uint64_t start = c->clock;
-		struct cpu_exit ex = run_fast(c, budget, 0, &uncovered);
-		if (!uncovered)
-			return ex;
-		budget -= c->clock - start;
+		for (;;) {
+			/* The fast loop hands over to the reference loop, between
+			 * instructions, when it cannot run the current R (for the
+			 * rest of the budget) or the current flags (for a while). */
+			uint64_t start = c->clock, plain_for = 0;
+			struct cpu_exit ex = run_fast(c, budget, 0, &plain_for);
+			if (!plain_for)
+				return ex;
+			budget -= c->clock - start;
+			start = c->clock;
+			ex = run_plain(c, plain_for < budget ? plain_for : budget, 0, NULL);
+			budget -= c->clock - start;
+			if (ex.stop != CPU_STOP_BUDGET || budget == 0)
+				return ex;
+		}
 	}
+#endif
 	return run_plain(c, budget, 0, NULL);
 }
 

@@ -1,28 +1,79 @@
 /*
- * cpu_loop.h -- the body of the CPU's run loop, included by cpu.c once per
- * instance.  Every instruction's meaning is written here once; cpu.c
- * compiles it three times:
+ * cpu_loop.h -- the CPU's run loop, included by cpu.c once per instance.
+ * The instructions themselves are in cpu_ops.h, written once; this file
+ * wraps them in a loop, and cpu.c compiles it four times:
  *
  *   LOOP_NAME   the function to define
  *   LOOP_WATCH  1: honour the monitor's watch map (c->watch), 0: no checks
- *               at all (the bare machine's instance: not one instruction
+ *               at all (the bare machine's instances: not one instruction
  *               more per guest instruction)
  *   LOOP_ONE    1: run exactly one instruction, the word given, as if it
  *               had been fetched at c->pc (cpu_exec_word); no devices, no
  *               interrupts, no fetch
- *   LOOP_FAST   1: take each instruction's fields from the decoded-
- *               instruction cache (c->dcache) instead of the word: the same
- *               case bodies, with operand macros that read a decoded entry
- *               (see cpu.c); 0: decode the word at every fetch (the
- *               reference loop, kept beside the fast one and compared with
- *               it by the tests)
+ *   LOOP_FAST   1: the fast loop (run_fast): run decoded blocks from the
+ *               cache c->dcache, with threaded dispatch, lazy flags and the
+ *               budget charged once per block (see "The fast loop" below);
+ *               0: fetch and decode every word as it runs (the reference
+ *               loop, kept beside the fast one and compared with it by the
+ *               tests)
  *
  * The function is   struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget,
- *                                             uint32_t word, bool *uncovered)
- * (budget is unused by LOOP_ONE, word by the others; uncovered only by
- * LOOP_FAST: it is set, and the function returns between instructions,
- * when R reaches physical memory the cache does not cover).  Not a header to
- * include anywhere else: it expects cpu.c's macros and helpers.
+ *                                             uint32_t word, uint64_t *plain_for)
+ * (budget is unused by LOOP_ONE, word by the others; plain_for only by
+ * LOOP_FAST: when it cannot run the current R or the current flags it
+ * returns between instructions with *plain_for set to how many
+ * instructions the reference loop should run first: see cpu_run).
+ * Not a header to include anywhere else: it expects cpu.c's macros and
+ * helpers.
+ *
+ * ---- The fast loop ----------------------------------------------------
+ *
+ * Blocks.  A block is a straight run of words that starts where control
+ * arrives and ends at the first instruction that may not go on to the next
+ * word (isa_ends_block: a branch, call or jump, a trap, a control-sensitive
+ * instruction, an illegal word), at the end of R, or before a multiple of
+ * CPU_BLOCK_MAX words.  The cache has one entry per physical word (cpu.c);
+ * the entry where a checked block starts holds the block's length, blen.
+ *
+ * Entering a block (ENTER_AT) costs one test: the block is checked and the
+ * budget covers all of it (blen - 1 < left).  Then the budget is charged
+ * for the whole block at once and its first handler runs.  Inside a block
+ * an instruction does its work and jumps straight to the next entry's
+ * handler (e++; goto *e->h): no fetch, no bounds check of the pc, no
+ * budget count, no decoding.  The last instruction of a block that is not
+ * a jump has its "last" handler, which enters the next block instead: the
+ * case list is compiled twice, once with each NEXT().  A direct jump's
+ * entry holds its target's entry, found when its block is checked.
+ *
+ * Exactness.  Nothing is lost by charging ahead: an instruction that
+ * leaves the loop in the middle of a block (a fault, a trap, a store into
+ * code) gives back what was charged for the instructions after it
+ * (SETTLE), so the clock, pc and every trap are those of the reference
+ * loop.  With fewer instructions left before the next event than a block
+ * may hold, the loop runs one instruction at a time, each checked against
+ * its word and run by its last handler, up to the event.
+ *
+ * Why decoded code is never stale.  Memory can change in two ways:
+ *
+ *   - outside the inner loop, by anyone: a loader, the monitor's patches,
+ *     reflection, the PSW swap, disk DMA (between instructions, in the
+ *     outer loop), a debugger, a test.  Every entry into the inner loop
+ *     forgets every checked block (dcache_forget), so each is checked
+ *     again, word by word against memory, the first time it runs after any
+ *     of them.  No writer has to tell the cache anything;
+ *   - inside the inner loop, only by the guest's own stores.  Each store
+ *     looks up its word in the code map (one byte per word, set for every
+ *     word of a checked block); a store into code forgets every checked
+ *     block and ends the current block right after the store.
+ *
+ * Lazy flags.  cmp and cmpi only keep their two operands (fa, fb); a
+ * branch evaluates its COND_* on the flags those operands give, which the
+ * compiler reduces to one host comparison (N != V, with V defined as
+ * "signed a < b differs from N", is signed a < b).  The flags are written
+ * into the status word when the loop leaves, or read when rdpsw asks
+ * (PSW_NOW).  The loop starts from a compare that gives the status word's
+ * flags; for the few flags no compare gives (written by wrfl or lpsw),
+ * the reference loop runs until a compare has set them again.
  */
 
 #if LOOP_WATCH
@@ -41,36 +92,143 @@
 #endif
 
 #if LOOP_FAST
-/* Operands from the decoded entry e of the word w (cpu.c's dcache). */
-#define RD r[e->rd]
-#define RS r[e->rs]
-#define RT r[e->rt]
+/* ---- the fast loop's macros: operands from the entry e ---- */
+#define REG(i) regs[i] /* the guest's registers, copied into a local array */
+#define RD regs[e->rd]
+#define RS regs[e->rs]
+#define RT regs[e->rt]
 #define SIMM ((uint32_t)ISA_WORD_SIMM(e->aux))
 #define UIMM (e->aux)
 #define SHAMT (e->aux)
-#define TARGET (pc + e->aux)
-#define HANDLER (e->h)
-/* e follows pc: the entry of physical word (pbase + pc) / 4, which for an
- * aligned pc is ebase + pc / 4.  The fetch of pc is inside R iff
- * pc + 4 <= lim, that is iff pc / 4 < lim / 4, that is iff e < elim: the
- * fetch's bounds check is one pointer comparison, and e never goes past
- * elim (a jump out of bounds sets it to elim), so it stays in the cache. */
-#define NEXT_ENTRY() (e++)
-#define LOCATE_ENTRY() \
-	(e = pc / ISA_WORD_BYTES < lim / ISA_WORD_BYTES ? ebase + pc / ISA_WORD_BYTES : elim)
+#define W (e->word)
+/* e is the entry of virtual word pc / 4: ebase + pc / 4. */
+#define PC_OF(x) ((uint32_t)((x) - ebase) * ISA_WORD_BYTES)
+#define PC PC_OF(e)
+/* The count left before e ran: what was charged from e on, given back
+ * (in a block, up to its end; one at a time, just e). */
+#define LEFT_BEFORE                                                   \
+	(one_at_a_time ? one_left + 1 : left + (uint64_t)(dcache_block_end(e, ebase, elim) - e))
+/* The count, pc and w as the reference loop has them at e. */
+#define SETTLE()                                                      \
+	do {                                                              \
+		left = LEFT_BEFORE;                                           \
+		pc = PC_OF(e);                                                \
+		w = e->word;                                                  \
+	} while (0)
+/* Enter the block at x: is it checked (blen, its length, is not 0), and
+ * does the budget cover it (blen <= left)?  One comparison asks both,
+ * blen - 1 < left, since blen - 1 wraps around when blen is 0.  Then charge
+ * it all and run it.  Written out at every jump, so that each has its own
+ * indirect jump for the host's predictor to learn.  Else enter_slow, with
+ * x in jt and e still the entry that jumped. */
+#define ENTER_AT(x)                                                   \
+	do {                                                              \
+		struct cpu_dentry *x_ = (x);                                  \
+		uint64_t n_ = x_->blen;                                       \
+		if (LIKELY(n_ - 1 < left)) {                                  \
+			left -= n_;                                               \
+			e = x_;                                                   \
+			goto *x_->h;                                              \
+		}                                                             \
+		jt = x_;                                                      \
+		goto enter_slow;                                              \
+	} while (0)
+#define ENTER() ENTER_AT(e)
+/* Inside a block: straight to the next entry's handler.  The "last"
+ * compilation of the cases, and branches not taken, enter the next block. */
+#define NEXT_THREADED() do { e++; goto *e->h; } while (0)
+#define NEXT_SEQ()                                                    \
+	do {                                                              \
+		if (UNLIKELY(++e == elim)) {                                  \
+			pc = PC_OF(e);                                            \
+			goto fetch_fault;                                         \
+		}                                                             \
+		ENTER();                                                      \
+	} while (0)
+#define NEXT_AFTER_BRANCH() NEXT_SEQ()
+#define JUMP(t)                                                       \
+	do {                                                              \
+		pc = (t);                                                     \
+		if (UNLIKELY(pc / ISA_WORD_BYTES >= (uint32_t)(elim - ebase)))\
+			goto fetch_fault;                                         \
+		e = ebase + pc / ISA_WORD_BYTES;                              \
+		ENTER();                                                      \
+	} while (0)
+#define JUMP_DIRECT() ENTER_AT(e->tgt)
+/* The flags are those of comparing fa with fb (st's flag bits are stale
+ * while the loop runs), until SET_STATUS writes them, just before the loop
+ * leaves. */
+#define SET_COMPARE(a, b) do { fa = (a); fb = (b); } while (0)
+#define COND(cond) cond(cmp_n(fa, fb), cmp_z(fa, fb), cmp_c(fa, fb), cmp_v(fa, fb))
+#define PSW_NOW() ((st & ~PSW_FLAGS) | compare_flags(fa, fb))
+#define SET_STATUS(x) do { st = (x); status_written = true; } while (0)
+/* Before the loop leaves: the registers back into struct cpu, the flags
+ * into the status word (and the compare kept as the next run's guess). */
+#define SYNC_STATE()                                                  \
+	do {                                                              \
+		memcpy(c->r, regs, sizeof regs);                              \
+		if (!status_written)                                          \
+			st = PSW_NOW();                                           \
+		d->cmp_a = fa;                                                \
+		d->cmp_b = fb;                                                \
+	} while (0)
+#define STORED(a)                                                     \
+	do {                                                              \
+		if (UNLIKELY(code[(a) / ISA_WORD_BYTES]))                     \
+			goto code_stored;                                         \
+	} while (0)
+#define FAULT_AT_PC(cause_, detail_)                                  \
+	do {                                                              \
+		tcause = (cause_);                                            \
+		tdetail = (detail_);                                          \
+		w = 0;                                                        \
+		goto fault;                                                   \
+	} while (0)
 #else
-/* Operands straight from the instruction word w. */
-#define RD r[ISA_WORD_RD(w)]
-#define RS r[ISA_WORD_RS(w)]
-#define RT r[ISA_WORD_RT(w)]
+/* ---- the reference loops' macros: operands from the word w ---- */
+#define REG(i) c->r[i]
+#define RD c->r[ISA_WORD_RD(w)]
+#define RS c->r[ISA_WORD_RS(w)]
+#define RT c->r[ISA_WORD_RT(w)]
 #define SIMM ((uint32_t)ISA_WORD_SIMM(w))
 #define UIMM ISA_WORD_UIMM(w)
 #define SHAMT (ISA_WORD_UIMM(w))
-#define TARGET (pc + (uint32_t)ISA_WORD_OFF24(w) * ISA_WORD_BYTES + ISA_WORD_BYTES)
-#define HANDLER (dispatch[op])
-#define NEXT_ENTRY() ((void)0)
-#define LOCATE_ENTRY() ((void)0)
+#define W w
+#define PC pc
+#define SETTLE() do { } while (0)
+#define LEFT_BEFORE left
+#define NEXT() do { pc += ISA_WORD_BYTES; left--; DISPATCH(); } while (0)
+#define NEXT_AFTER_BRANCH() NEXT()
+#define JUMP(t) do { pc = (t); left--; DISPATCH(); } while (0)
+#define JUMP_DIRECT() JUMP(j_target(pc, w))
+#define SET_COMPARE(a, b) (st = (st & ~PSW_FLAGS) | compare_flags((a), (b)))
+#define COND(cond) cond(FLAG(PSW_N), FLAG(PSW_Z), FLAG(PSW_C), FLAG(PSW_V))
+#define PSW_NOW() st
+#define SET_STATUS(x) (st = (x))
+#define SYNC_STATE() do { } while (0)
+#define STORED(a) do { } while (0)
+#define FAULT_AT_PC(cause_, detail_) FAULT(cause_, detail_)
 #endif
+
+/* ---- common to all instances ---- */
+#define FAULT(cause_, detail_)                                        \
+	do {                                                              \
+		tcause = (cause_);                                            \
+		tdetail = (detail_);                                          \
+		SETTLE();                                                     \
+		goto fault;                                                   \
+	} while (0)
+#define BRANCH(cond) do { if (COND(cond)) JUMP_DIRECT(); NEXT_AFTER_BRANCH(); } while (0)
+#define RETIRE_RECHECK(newpc)                                         \
+	do {                                                              \
+		uint32_t npc_ = (newpc);                                      \
+		SETTLE();                                                     \
+		pc = npc_;                                                    \
+		left--;                                                       \
+		goto recheck;                                                 \
+	} while (0)
+#define TRAP_AFTER(cause_) do { tcause = (cause_); SETTLE(); goto trap_after; } while (0)
+#define CLOCK_AFTER() (stop - LEFT_BEFORE + 1)
 
 #if LOOP_ONE
 /* The word is given: nothing is fetched, so the fetch cannot fault. */
@@ -83,24 +241,7 @@
 		if (UNLIKELY(w & op_unused[op]))                              \
 			FAULT(TRAP_ILLEGAL, w);                                   \
 	} while (0)
-#elif LOOP_FAST
-/* Fetch the word at pc as the reference loop does, bounds check first;
- * then, instead of decoding it, check it against its cache entry and
- * decode only when they differ (the first run of the word, or memory
- * written since: see cpu.c on why this keeps the cache exact).  An
- * illegal word was decoded as ISA_OP_UNDEFINED. */
-#define FETCH()                                                       \
-	do {                                                              \
-		if (UNLIKELY(left == 0))                                      \
-			goto block_end;                                           \
-		if (UNLIKELY(e >= elim))                                      \
-			FAULT(TRAP_MEMORY, pc);                                   \
-		w = ld32(m + pc);                                             \
-		if (UNLIKELY((DCACHE_VALID | w) != e->tag))                   \
-			dcache_fill(e, w, DCACHE_TABLE);                          \
-		op = e->op;                                                   \
-	} while (0)
-#else
+#elif !LOOP_FAST
 /* Fetch the word at pc (pc is known 4-aligned here: only register-indirect
  * jumps can misalign it, and they leave through recheck, where the outer
  * loop checks).  A word with bits set in its format's unused fields is
@@ -109,9 +250,9 @@
 	do {                                                              \
 		if (UNLIKELY(left == 0))                                      \
 			goto block_end;                                           \
+		w = 0;                                                        \
 		if (UNLIKELY((uint64_t)pc + ISA_WORD_BYTES > lim))            \
 			FAULT(TRAP_MEMORY, pc);                                   \
-		w = 0;                                                        \
 		WATCH(pc, ISA_WORD_BYTES, CPU_WATCH_X);                       \
 		w = ld32(m + pc);                                             \
 		op = ISA_WORD_OPCODE(w);                                      \
@@ -120,13 +261,12 @@
 	} while (0)
 #endif
 
-static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, bool *uncovered)
+static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, uint64_t *plain_for)
 {
 	struct cpu_exit ex = { .stop = CPU_STOP_BUDGET };
-	uint32_t *r = c->r;
 	uint32_t tcause = 0, tdetail = 0, taccess = 0;
 #if !LOOP_FAST
-	(void)uncovered;
+	(void)plain_for;
 #endif
 #if LOOP_ONE
 	(void)budget;
@@ -134,7 +274,7 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, 
 	(void)word;
 	uint64_t end = UINT64_MAX - c->clock < budget ? UINT64_MAX : c->clock + budget;
 #endif
-#if defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO)
+#if PG32_THREADED
 	/* Every opcode byte starts as undefined; the table's rows override. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -144,10 +284,16 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, 
 #include "isa.def"
 #undef ISA_OP
 	};
+#if LOOP_FAST
+	/* The handlers of the "last" compilation of the cases. */
+	static void *const dispatch_last[256] = {
+		[0 ... 255] = &&L_UNDEFINED_last,
+#define ISA_OP(name, mn, fmt, flags, ill, meaning) [ISA_OP_##name] = &&L_##name##_last,
+#include "isa.def"
+#undef ISA_OP
+	};
+#endif
 #pragma GCC diagnostic pop
-#define DCACHE_TABLE dispatch
-#else
-#define DCACHE_TABLE NULL
 #endif
 
 	for (;;) {
@@ -189,193 +335,117 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, 
 		uint8_t *const m = c->mem + pbase;
 		uint64_t left = stop - c->clock;
 		(void)pbase;
-		(void)op; /* only the switch uses it in the fast loop */
+		(void)op;
 #if LOOP_FAST
-		if (UNLIKELY((uint64_t)pbase + lim > (uint64_t)c->dcache->words * ISA_WORD_BYTES)) {
-			*uncovered = true;
+		if (UNLIKELY(!dcache_runs(c->dcache, pbase, lim))) {
+			*plain_for = UINT64_MAX; /* all the rest of the budget */
 			return ex; /* nothing has run since the state was saved */
 		}
-		struct cpu_dentry *const ebase = c->dcache->e + pbase / ISA_WORD_BYTES;
+		struct cpu_dcache *const d = c->dcache;
+		/* Lazy flags: a compare that gives st's flags.  Some flags that
+		 * wrfl or lpsw can write (Z with N, say) are no compare's: the
+		 * reference loop runs until a compare sets the flags again. */
+		uint32_t fa, fb; /* flags: those of comparing fa with fb */
+		bool status_written = false;
+		if (UNLIKELY(!flags_as_compare(d, st & PSW_FLAGS, &fa, &fb))) {
+			*plain_for = CPU_PLAIN_FLAGS;
+			return ex;
+		}
+		dcache_forget(d); /* memory may have changed since the last run */
+		struct cpu_dentry *const ebase = d->e + pbase / ISA_WORD_BYTES;
 		struct cpu_dentry *const elim = ebase + lim / ISA_WORD_BYTES;
-		struct cpu_dentry *e;
-		LOCATE_ENTRY();
+		uint8_t *const code = d->code + pbase / ISA_WORD_BYTES;
+		struct cpu_dentry *e = ebase, *jt = ebase;
+		bool one_at_a_time = false; /* close to the next event */
+		uint64_t one_left = 0;      /* then: the count left */
+		uint32_t regs[ISA_NREGS];
+		memcpy(regs, c->r, sizeof regs);
 #endif
 		if (UNLIKELY(pc & (ISA_WORD_BYTES - 1)))
-			FAULT(TRAP_ALIGN, pc);
+			FAULT_AT_PC(TRAP_ALIGN, pc);
 
+#if LOOP_FAST
+		goto start;
+
+		/* The cases twice: inside blocks, and as a block's last. */
+#define CASE(name) L_##name
+#define DEFAULT_CASE
+#define NEXT() NEXT_THREADED()
+#include "cpu_ops.h"
+#undef NEXT
+#undef CASE
+#define CASE(name) L_##name##_last
+#define NEXT() NEXT_SEQ()
+#include "cpu_ops.h"
+#undef CASE
+#undef NEXT
+#undef DEFAULT_CASE
+
+	start:
+		JUMP(pc);
+	enter_slow: COLD_LABEL
+		/* Control goes to the block at jt, which is not checked, or which
+		 * the budget does not cover; or, from the direct jump at e, to a
+		 * target outside R. */
+		if (jt == &d->outside) {
+			pc = j_target(PC_OF(e), e->word);
+			goto fetch_fault;
+		}
+		e = jt;
+		if (!one_at_a_time) {
+			if (left >= CPU_BLOCK_MAX) {
+				if (!e->blen)
+					dcache_check_block(d, e, ebase, elim, m, code, dispatch, dispatch_last);
+				ENTER();
+			}
+			/* Close to the next event: one instruction at a time until
+			 * it, each checked against its word and run by its last
+			 * handler.  The count moves to one_left, and left stays 0
+			 * so that every entry comes here. */
+			one_at_a_time = true;
+			one_left = left;
+			left = 0;
+		}
+		if (one_left == 0) {
+			pc = PC_OF(e);
+			goto block_end;
+		}
+		dcache_check_word(d, e, ld32(m + PC_OF(e)), ebase, elim);
+		one_left--;
+		goto *dispatch_last[e->op];
+	code_stored: COLD_LABEL
+		/* The store at e wrote into decoded code: forget every checked
+		 * block, and end this one after the store (which retires), giving
+		 * back what was charged for the rest of it. */
+		if (!one_at_a_time)
+			left += (uint64_t)(dcache_block_end(e, ebase, elim) - (e + 1));
+		dcache_forget(d);
+		NEXT_SEQ();
+	fetch_fault: COLD_LABEL
+		/* The fetch at pc is outside R; nothing is charged for it.  As in
+		 * the reference loop, the next event comes first. */
+		if (one_at_a_time)
+			left = one_left;
+		if (left == 0)
+			goto block_end;
+		FAULT_AT_PC(TRAP_MEMORY, pc);
+#else
+#define CASE(name) CASE_LABEL(name)
+#define DEFAULT_CASE SWITCH_DEFAULT
 		SWITCH_BEGIN
-		CASE(ADD): RD = RS + RT; NEXT();
-		CASE(SUB): RD = RS - RT; NEXT();
-		CASE(AND): RD = RS & RT; NEXT();
-		CASE(OR): RD = RS | RT; NEXT();
-		CASE(XOR): RD = RS ^ RT; NEXT();
-		CASE(SHL): RD = RS << (RT & ISA_SHIFT_MAX); NEXT();
-		CASE(SHR): RD = RS >> (RT & ISA_SHIFT_MAX); NEXT();
-		CASE(SAR): RD = (uint32_t)((int32_t)RS >> (RT & ISA_SHIFT_MAX)); NEXT();
-		CASE(MUL): RD = RS * RT; NEXT();
-		CASE(DIV):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			/* INT_MIN / -1 overflows in C: PG32 defines it as INT_MIN. */
-			RD = (RS == 0x80000000u && RT == 0xFFFFFFFFu) ? RS
-			                                             : (uint32_t)((int32_t)RS / (int32_t)RT);
-			NEXT();
-		CASE(DIVU):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			RD = RS / RT;
-			NEXT();
-		CASE(REM):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			/* ... and INT_MIN % -1 as 0. */
-			RD = (RS == 0x80000000u && RT == 0xFFFFFFFFu) ? 0
-			                                             : (uint32_t)((int32_t)RS % (int32_t)RT);
-			NEXT();
-		CASE(REMU):
-			if (RT == 0)
-				FAULT(TRAP_DIVIDE, w);
-			RD = RS % RT;
-			NEXT();
-		CASE(ADDI): RD = RS + SIMM; NEXT();
-		CASE(ANDI): RD = RS & UIMM; NEXT();
-		CASE(ORI): RD = RS | UIMM; NEXT();
-		CASE(XORI): RD = RS ^ UIMM; NEXT();
-		CASE(SHLI): RD = RS << SHAMT; NEXT();
-		CASE(SHRI): RD = RS >> SHAMT; NEXT();
-		CASE(SARI): RD = (uint32_t)((int32_t)RS >> SHAMT); NEXT();
-		CASE(LUI): RD = UIMM << 16; NEXT();
-		CASE(MOVI): RD = SIMM; NEXT();
-		CASE(CMP): st = (st & ~PSW_FLAGS) | compare_flags(RD, RS); NEXT();
-		CASE(CMPI): st = (st & ~PSW_FLAGS) | compare_flags(RD, SIMM); NEXT();
-		CASE(B): JUMP(TARGET);
-		CASE(BEQ): BRANCH(st & PSW_Z);
-		CASE(BNE): BRANCH(!(st & PSW_Z));
-		CASE(BLT): BRANCH(FLAG(PSW_N) != FLAG(PSW_V));
-		CASE(BGE): BRANCH(FLAG(PSW_N) == FLAG(PSW_V));
-		CASE(BGT): BRANCH(!FLAG(PSW_Z) && FLAG(PSW_N) == FLAG(PSW_V));
-		CASE(BLE): BRANCH(FLAG(PSW_Z) || FLAG(PSW_N) != FLAG(PSW_V));
-		CASE(BLTU): BRANCH(!(st & PSW_C));
-		CASE(BGEU): BRANCH(st & PSW_C);
-		CASE(BGTU): BRANCH((st & PSW_C) && !(st & PSW_Z));
-		CASE(BLEU): BRANCH(!(st & PSW_C) || (st & PSW_Z));
-		CASE(CALL):
-			r[ISA_REG_LR] = pc + ISA_WORD_BYTES;
-			JUMP(TARGET);
-		CASE(JR): {
-			uint32_t t = RD;
-			if (UNLIKELY(t & (ISA_WORD_BYTES - 1)))
-				RETIRE_RECHECK(t); /* the outer loop reports the align fault */
-			JUMP(t);
-		}
-		CASE(CALLR): {
-			uint32_t t = RD;
-			r[ISA_REG_LR] = pc + ISA_WORD_BYTES;
-			if (UNLIKELY(t & (ISA_WORD_BYTES - 1)))
-				RETIRE_RECHECK(t);
-			JUMP(t);
-		}
-		CASE(LW): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 4u, 3u);
-			WATCH(a, 4u, CPU_WATCH_R);
-			RD = ld32(m + a);
-			NEXT();
-		}
-		CASE(LB): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 1u, 0u);
-			WATCH(a, 1u, CPU_WATCH_R);
-			RD = (uint32_t)(int32_t)(int8_t)m[a];
-			NEXT();
-		}
-		CASE(LBU): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 1u, 0u);
-			WATCH(a, 1u, CPU_WATCH_R);
-			RD = m[a];
-			NEXT();
-		}
-		CASE(SW): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 4u, 3u);
-			WATCH(a, 4u, CPU_WATCH_W);
-			st32(m + a, RD);
-			NEXT();
-		}
-		CASE(SB): {
-			uint32_t a = RS + SIMM;
-			CHECK_ACCESS(a, 1u, 0u);
-			WATCH(a, 1u, CPU_WATCH_W);
-			m[a] = (uint8_t)RD;
-			NEXT();
-		}
-		CASE(SVC): tcause = TRAP_SVC; goto trap_after;
-		CASE(BRK): tcause = TRAP_BRK; goto trap_after;
-		CASE(HCALL): tcause = TRAP_HCALL; goto trap_after;
-		CASE(NOP): NEXT();
-
-		/* ---- sensitive instructions: leave through recheck ---- */
-		CASE(LPSW): {
-			PRIVILEGED(ISA_OP_LPSW);
-			uint32_t a = RD;
-			CHECK_ACCESS(a, PSW_BYTES, 3u);
-			WATCH(a, PSW_BYTES, CPU_WATCH_R);
-			st = ld32(m + a + PSW_OFF_STATUS) & PSW_VALID;
-			c->base = ld32(m + a + PSW_OFF_BASE);
-			c->bound = ld32(m + a + PSW_OFF_BOUND);
-			RETIRE_RECHECK(ld32(m + a + PSW_OFF_PC));
-		}
-		CASE(LRR):
-			PRIVILEGED(ISA_OP_LRR);
-			c->base = RD;
-			c->bound = RS;
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(SRR):
-			/* ill: reads the real R in user mode (x86 SGDT). */
-			PRIVILEGED(ISA_OP_SRR);
-			RD = c->base;
-			RS = c->bound;
-			NEXT();
-		CASE(RDPSW):
-			/* ill: reveals the real mode in user mode (x86 SMSW). */
-			PRIVILEGED(ISA_OP_RDPSW);
-			RD = st;
-			NEXT();
-		CASE(WRFL):
-			PRIVILEGED(ISA_OP_WRFL);
-			if (USER_MODE) /* ill: IE silently unchanged (x86 POPF) */
-				st = (st & ~PSW_FLAGS) | (RD & PSW_FLAGS);
-			else
-				st = (st & PSW_S) | (RD & (PSW_IE | PSW_FLAGS));
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(RTU):
-			PRIVILEGED(ISA_OP_RTU);
-			st &= ~PSW_S; /* ill, user mode: only a jump (PDP-10 JRST 1) */
-			RETIRE_RECHECK(RD);
-		CASE(IN):
-			PRIVILEGED(ISA_OP_IN);
-			RD = c->bus ? dev_port_in(c->bus, UIMM, stop - left + 1) : PORT_NONE_VALUE;
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(OUT):
-			PRIVILEGED(ISA_OP_OUT);
-			if (c->bus)
-				dev_port_out(c->bus, UIMM, RD, stop - left + 1);
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(HALT):
-			PRIVILEGED(ISA_OP_HALT);
-			c->waiting = true;
-			RETIRE_RECHECK(pc + ISA_WORD_BYTES);
-		CASE(UNDEFINED):
-#if !(defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO))
-		default:
-#endif
-			FAULT(TRAP_ILLEGAL, w);
+#include "cpu_ops.h"
 		SWITCH_END
+#undef CASE
+#undef DEFAULT_CASE
+#endif
 
-	block_end:
+	block_end: COLD_LABEL
 		/* Reached the event or the end of the budget. */
-	recheck:
+#if LOOP_FAST
+		left = one_at_a_time ? one_left : left;
+#endif
+	recheck: COLD_LABEL
+		SYNC_STATE();
 		c->pc = pc;
 		c->status = st;
 		c->clock = stop - left;
@@ -385,19 +455,21 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, 
 		continue;
 #endif
 
-	trap_after:
+	trap_after: COLD_LABEL
 		/* svc, brk, hcall: the instruction retires, the next pc is saved. */
+		SYNC_STATE();
 		c->pc = pc;
 		c->status = st;
 		c->clock = stop - left + 1;
 		ex.stop = CPU_STOP_TRAP;
-		ex.trap = (struct cpu_trap){ .cause = tcause, .detail = UIMM,
+		ex.trap = (struct cpu_trap){ .cause = tcause, .detail = ISA_WORD_UIMM(w),
 		                             .pc = pc + ISA_WORD_BYTES, .insn_pc = pc, .insn = w };
 		return ex;
 
-	fault:
+	fault: COLD_LABEL
 		/* Faults retire nothing and change nothing: pc, status, clock as
 		 * they were before the instruction. */
+		SYNC_STATE();
 		c->pc = pc;
 		c->status = st;
 		c->clock = stop - left;
@@ -416,8 +488,28 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, 
 #undef SIMM
 #undef UIMM
 #undef SHAMT
-#undef TARGET
-#undef NEXT_ENTRY
-#undef LOCATE_ENTRY
-#undef HANDLER
-#undef DCACHE_TABLE
+#undef W
+#undef PC
+#undef PC_OF
+#undef SETTLE
+#undef LEFT_BEFORE
+#undef NEXT
+#undef NEXT_THREADED
+#undef NEXT_SEQ
+#undef NEXT_AFTER_BRANCH
+#undef JUMP
+#undef JUMP_DIRECT
+#undef ENTER
+#undef SET_COMPARE
+#undef COND
+#undef PSW_NOW
+#undef SET_STATUS
+#undef SYNC_STATE
+#undef REG
+#undef STORED
+#undef FAULT_AT_PC
+#undef FAULT
+#undef BRANCH
+#undef RETIRE_RECHECK
+#undef TRAP_AFTER
+#undef CLOCK_AFTER

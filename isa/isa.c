@@ -383,3 +383,9 @@ const char *pg32_strerror(int err)
 	}
 	return "unknown error";
 }
+
+bool isa_ends_block(unsigned op)
+{
+	const struct isa_opinfo *info = isa_info(op);
+	return !info || (info->flags & (ISA_F_JUMP | ISA_F_TRAPS | ISA_F_CONTROL));
+}

@@ -99,13 +99,16 @@ enum {
 #undef ISA_FMT_UNUSED
 };
 
-/* Popek-Goldberg class flags (see isa.def). */
+/* Instruction flags (see isa.def): the Popek-Goldberg class, and ISA_F_JUMP. */
 #define ISA_F_PRIV     (1u << 0)
 #define ISA_F_CONTROL  (1u << 1)
 #define ISA_F_LOCATION (1u << 2)
 #define ISA_F_MODE     (1u << 3)
 #define ISA_F_TRAPS    (1u << 4)
+#define ISA_F_JUMP     (1u << 5)
 #define ISA_F_SENSITIVE (ISA_F_CONTROL | ISA_F_LOCATION | ISA_F_MODE)
+/* The Popek-Goldberg class bits: an instruction with none is innocuous. */
+#define ISA_F_CLASS    (ISA_F_PRIV | ISA_F_SENSITIVE | ISA_F_TRAPS)
 
 /* What a critical instruction does in user mode in the ill-behaved variant. */
 enum isa_ill {
@@ -337,6 +340,10 @@ int isa_variant_parse(const char *text, isa_variant *out, char *msg, size_t msgl
 void isa_variant_format(isa_variant v, char *buf, size_t len);
 /* Does opcode op trap in user mode under variant v? */
 bool isa_traps_in_user(isa_variant v, unsigned op);
+/* Is op the last instruction of a basic block: a transfer of control, a
+ * control-sensitive instruction, one that always traps, or undefined?
+ * (The fast CPU loop's blocks and the binary rewriter's.) */
+bool isa_ends_block(unsigned op);
 
 /* ====================================================================
  * Devices of the bare machine: console, interval timer, disk, power.
@@ -405,21 +412,28 @@ struct cpu {
 	uint32_t watch_base;        /* physical address of the word watch[0] is for */
 	uint32_t watch_words;
 	/* Speed, not architecture: the decoded-instruction cache (made by
-	 * cpu_dcache_new, owned by whoever made it).  NULL, or while R reaches
-	 * past the memory it covers: cpu_run decodes every word as it fetches
-	 * it (the reference loop); either way every instruction means the
-	 * same. */
+	 * cpu_dcache_new, owned by whoever made it).  NULL, while R reaches
+	 * past the memory it covers or its base is not a multiple of 4, or
+	 * while the flags are none a compare gives: cpu_run decodes every word
+	 * as it fetches it (the reference loop); either way every instruction
+	 * means the same. */
 	struct cpu_dcache *dcache;
 };
 
-/* The decoded-instruction cache: one entry per physical word, each made
- * from its word once and checked against the word in memory at every
- * fetch, so it needs no invalidation: whoever writes memory (the guest,
- * DMA, a monitor, a debugger), no stale entry is ever used.  It can be
- * shared by any number of struct cpu (copies, snapshots, the guests of a
- * monitor).  It takes six bytes per byte of memory covered, in pages the
- * system gives only when code there first runs. */
+/* The decoded-instruction cache: one entry per physical word, made from
+ * its word, run by the fast loop in blocks (isa/cpu_loop.h).  It needs no
+ * invalidation from outside: every run of the CPU checks each block
+ * against memory before it first runs it, and the CPU's own stores into
+ * decoded code are caught as they happen, so whoever writes memory (the
+ * guest, DMA, a monitor, a debugger), no stale entry is ever used.  It can
+ * be shared by any number of struct cpu (copies, snapshots, the guests of
+ * a monitor) that do not run at the same time.  It takes 25 bytes per word
+ * of memory covered (6.25 per byte), in pages the system gives only when
+ * code there first runs, and 32 KiB more. */
 struct cpu_dcache;
+/* The most blocks the cache keeps checked at once: checking one more
+ * forgets them all (to be checked again when they next run). */
+#define CPU_DCACHE_CHECKED_MAX 4096u
 /* A cache for physical memory [0, mem_size); NULL when out of memory
  * (the CPU then runs without one). */
 struct cpu_dcache *cpu_dcache_new(uint32_t mem_size);

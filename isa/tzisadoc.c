@@ -57,7 +57,7 @@ static void class_of(unsigned op, char *buf, size_t len)
 		snprintf(buf, len, "traps in both modes");
 		return;
 	}
-	if (info->flags == 0) {
+	if (!(info->flags & ISA_F_CLASS)) {
 		snprintf(buf, len, "innocuous");
 		return;
 	}
@@ -142,7 +142,7 @@ static void section_classes(void)
 
 		if (info->flags & ISA_F_TRAPS)
 			traps++;
-		else if (info->flags == 0)
+		else if (!(info->flags & ISA_F_CLASS))
 			innocuous++;
 		if (info->flags & ISA_F_PRIV)
 			privileged++;

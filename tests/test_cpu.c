@@ -2028,6 +2028,161 @@ static void test_dcache_too_small_is_ignored(void **state)
 	cpu_dcache_free(small);
 }
 
+/* ---- blocks: the fast loop checks, charges and forgets whole blocks ----
+ * These run with budgets far larger than a block, so that the fast pass
+ * runs them as blocks (single steps run one instruction at a time). */
+#define BIG_BUDGET 100000u
+#define LOOP_ROUNDS 2000       /* rounds of a counting loop */
+#define STRAIGHT_ADDS 10u      /* addi words in a straight block */
+#define ODD_BUDGET 1000u       /* not a multiple of the loop's length */
+
+/* A store into the very next instruction of its own block: the block ends
+ * after the store, and the new word runs. */
+static void test_block_store_into_next_instruction(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = CODE;
+	pt_li(&f->p, PT_R4, pt_enc(ISA_OP_MOVI, PT_R3, 0, 0, SMC_NEW_IMM));
+	uint32_t li5 = f->p.pc;
+	pt_li(&f->p, PT_R5, 0);
+	pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&f->p, ISA_OP_SW, PT_R4, PT_R5, 0, 0);
+	uint32_t next = pt_op(&f->p, ISA_OP_MOVI, PT_R3, 0, 0, SMC_OLD_IMM);
+	pt_op(&f->p, ISA_OP_BRK, 0, 0, 0, 0);
+	uint32_t end = f->p.pc;
+	f->p.pc = li5;
+	pt_li(&f->p, PT_R5, next);
+	f->c.pc = CODE;
+	struct cpu_exit ex = cpu_run(&f->c, BIG_BUDGET);
+	assert_int_equal(ex.stop, CPU_STOP_TRAP);
+	assert_int_equal(ex.trap.cause, TRAP_BRK);
+	assert_int_equal(f->c.r[PT_R3], SMC_NEW_IMM);
+	assert_int_equal(f->c.clock, (end - CODE) / ISA_WORD_BYTES);
+}
+
+/* A store into another block, checked and run earlier in the same run:
+ * the next time control reaches it, it runs the new word. */
+static void test_block_store_into_other_block(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = CODE;
+	pt_li(&f->p, PT_R4, pt_enc(ISA_OP_MOVI, PT_R2, 0, 0, SMC_NEW_IMM));
+	uint32_t li5 = f->p.pc;
+	pt_li(&f->p, PT_R5, 0);
+	uint32_t loop = pt_jump(&f->p, ISA_OP_B, CODE); /* to target, below */
+	uint32_t back = pt_op(&f->p, ISA_OP_SW, PT_R4, PT_R5, 0, 0);
+	pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&f->p, ISA_OP_CMPI, PT_R1, 0, 0, 2);
+	pt_jump(&f->p, ISA_OP_BLT, loop);
+	pt_op(&f->p, ISA_OP_BRK, 0, 0, 0, 0);
+	uint32_t target = pt_op(&f->p, ISA_OP_MOVI, PT_R2, 0, 0, SMC_OLD_IMM);
+	pt_op(&f->p, ISA_OP_ADD, PT_R6, PT_R6, PT_R2, 0);
+	pt_jump(&f->p, ISA_OP_B, back);
+	pt_patch_jump(&f->p, loop, target);
+	f->p.pc = li5;
+	pt_li(&f->p, PT_R5, target);
+	f->c.pc = CODE;
+	struct cpu_exit ex = cpu_run(&f->c, BIG_BUDGET);
+	assert_int_equal(ex.trap.cause, TRAP_BRK);
+	assert_int_equal(f->c.r[PT_R1], 2);
+	assert_int_equal(f->c.r[PT_R6], SMC_OLD_IMM + SMC_NEW_IMM);
+}
+
+/* More blocks than the cache keeps checked at once, run twice in one run:
+ * it forgets them all and checks them again, and nothing changes. */
+static void test_block_more_than_the_cache_keeps(void **state)
+{
+	(void)state; /* a larger memory than the fixture's */
+	const uint32_t blocks = CPU_DCACHE_CHECKED_MAX + CPU_DCACHE_CHECKED_MAX / 4;
+	const uint32_t mem = CODE + (blocks + STRAIGHT_ADDS) * ISA_WORD_BYTES;
+	struct pt_prog q;
+	pt_prog_init(&q, mem);
+	struct cpu_dcache *d = use_dcache ? cpu_dcache_new(mem) : NULL;
+	struct cpu c = { .dcache = d };
+	cpu_reset(&c, q.mem, mem, ISA_VARIANT_WELL, CODE);
+	/* Each "b .+4" is a block of its own. */
+	for (uint32_t i = 0; i < blocks; i++)
+		pt_jump(&q, ISA_OP_B, q.pc + ISA_WORD_BYTES);
+	pt_op(&q, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&q, ISA_OP_CMPI, PT_R1, 0, 0, 2);
+	pt_jump(&q, ISA_OP_BLT, CODE);
+	pt_op(&q, ISA_OP_BRK, 0, 0, 0, 0);
+	struct cpu_exit ex = cpu_run(&c, BIG_BUDGET);
+	assert_int_equal(ex.trap.cause, TRAP_BRK);
+	assert_int_equal(c.r[PT_R1], 2);
+	assert_int_equal(c.clock, 2 * (blocks + 3) + 1);
+	cpu_dcache_free(d);
+	pt_prog_free(&q);
+}
+
+/* Flags that no compare gives (Z with N, written by wrfl) steer branches
+ * as the flags say; then a compare's flags do, and rdpsw reads them. */
+static void test_block_flags_no_compare_gives(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = CODE;
+	pt_li(&f->p, PT_R1, PSW_N | PSW_Z);
+	pt_op(&f->p, ISA_OP_WRFL, PT_R1, 0, 0, 0);
+	uint32_t beq = pt_jump(&f->p, ISA_OP_BEQ, CODE);  /* Z: taken */
+	pt_op(&f->p, ISA_OP_MOVI, PT_R2, 0, 0, 1);
+	uint32_t l1 = pt_jump(&f->p, ISA_OP_BLT, CODE);   /* N != V: taken */
+	pt_op(&f->p, ISA_OP_MOVI, PT_R2, 0, 0, 2);
+	uint32_t l2 = pt_op(&f->p, ISA_OP_MOVI, PT_R3, 0, 0, 0);
+	uint32_t loop = pt_op(&f->p, ISA_OP_ADDI, PT_R3, PT_R3, 0, 1);
+	pt_op(&f->p, ISA_OP_CMPI, PT_R3, 0, 0, LOOP_ROUNDS);
+	pt_jump(&f->p, ISA_OP_BLT, loop);
+	pt_op(&f->p, ISA_OP_RDPSW, PT_R4, 0, 0, 0);
+	pt_op(&f->p, ISA_OP_BRK, 0, 0, 0, 0);
+	pt_patch_jump(&f->p, beq, l1);
+	pt_patch_jump(&f->p, l1, l2);
+	f->c.pc = CODE;
+	struct cpu_exit ex = cpu_run(&f->c, BIG_BUDGET);
+	assert_int_equal(ex.trap.cause, TRAP_BRK);
+	assert_int_equal(f->c.r[PT_R2], 0);
+	assert_int_equal(f->c.r[PT_R3], LOOP_ROUNDS);
+	assert_int_equal(f->c.r[PT_R4], PSW_S | PSW_Z | PSW_C);
+	assert_int_equal(f->c.clock, 2 + 1 + 1 + 1 + 1 + 3 * LOOP_ROUNDS + 1 + 1);
+}
+
+/* A fault in the middle of a block: the instructions before it retire,
+ * nothing after it, and the clock and pc are the faulting instruction's. */
+static void test_block_fault_in_the_middle(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = CODE;
+	pt_li(&f->p, PT_R7, MEM);
+	pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	uint32_t lw = pt_op(&f->p, ISA_OP_LW, PT_R2, PT_R7, 0, 0);
+	pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	pt_op(&f->p, ISA_OP_BRK, 0, 0, 0, 0);
+	f->c.pc = CODE;
+	struct cpu_exit ex = cpu_run(&f->c, BIG_BUDGET);
+	assert_int_equal(ex.stop, CPU_STOP_TRAP);
+	assert_int_equal(ex.trap.cause, TRAP_MEMORY);
+	assert_int_equal(ex.trap.insn_pc, lw);
+	assert_int_equal(f->c.pc, lw);
+	assert_int_equal(f->c.r[PT_R1], 2);
+	assert_int_equal(f->c.clock, (lw - CODE) / ISA_WORD_BYTES);
+}
+
+/* The budget ends in the middle of a block: exactly there. */
+static void test_block_budget_ends_in_the_middle(void **state)
+{
+	struct fx *f = *state;
+	f->p.pc = CODE;
+	for (unsigned i = 0; i < STRAIGHT_ADDS; i++)
+		pt_op(&f->p, ISA_OP_ADDI, PT_R1, PT_R1, 0, 1);
+	uint32_t b = pt_jump(&f->p, ISA_OP_B, CODE);
+	const uint32_t len = STRAIGHT_ADDS + 1;
+	f->c.pc = CODE;
+	assert_int_equal(cpu_run(&f->c, ODD_BUDGET).stop, CPU_STOP_BUDGET);
+	assert_int_equal(f->c.clock, ODD_BUDGET);
+	uint32_t rest = ODD_BUDGET % len;
+	assert_int_equal(f->c.r[PT_R1], ODD_BUDGET / len * STRAIGHT_ADDS + rest);
+	assert_int_equal(f->c.pc, rest == STRAIGHT_ADDS ? b : CODE + rest * ISA_WORD_BYTES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2098,6 +2253,12 @@ int main(void)
 		T(test_dcache_psw_swap_over_code),
 		T(test_dcache_shared_by_two_memories),
 		T(test_dcache_too_small_is_ignored),
+		T(test_block_store_into_next_instruction),
+		T(test_block_store_into_other_block),
+		T(test_block_more_than_the_cache_keeps),
+		T(test_block_flags_no_compare_gives),
+		T(test_block_fault_in_the_middle),
+		T(test_block_budget_ends_in_the_middle),
 #undef T
 	};
 	/* Twice: the reference loop, then the fast loop with its cache. */

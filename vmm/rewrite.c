@@ -103,11 +103,7 @@ static bool is_critical(const struct vmm_rewrite *rw, uint32_t w)
 static bool ends_block(uint32_t w)
 {
 	struct isa_insn in;
-	if (isa_decode(w, &in) != 0)
-		return true;
-	const struct isa_opinfo *info = isa_info(in.op);
-	return info->format == ISA_FMT_J || in.op == ISA_OP_JR || in.op == ISA_OP_CALLR ||
-	       (info->flags & (ISA_F_TRAPS | ISA_F_CONTROL));
+	return isa_decode(w, &in) != 0 || isa_ends_block(in.op);
 }
 
 /* Replace the word at guest physical addr (4-aligned) by a patch word.
