@@ -50,7 +50,21 @@ static const bool op_is_j[256] = {
 #undef ISA_OP
 };
 
+/* May the opcode go on to the next word inside a block of the fast loop?
+ * Not if isa_ends_block says it ends a basic block (a transfer of control,
+ * a control-sensitive instruction, a trap, an undefined opcode: those rows
+ * are zero), nor if it is privileged: under a monitor, where guests run in
+ * user mode, every privileged instruction traps, and a block should not be
+ * checked past the instruction that leaves it. */
+static const bool op_goes_on[256] = {
+#define ISA_OP(name, mn, fmt, flags, ill, meaning) \
+	[ISA_OP_##name] = !((flags) & (ISA_F_ENDS_BLOCK | ISA_F_PRIV)),
+#include "isa.def"
+#undef ISA_OP
+};
+
 static inline uint32_t ld32(const uint8_t *p);
+static inline uint32_t compare_flags(uint32_t a, uint32_t b);
 
 /* ---- the decoded-instruction cache ------------------------------------
  *
@@ -96,7 +110,8 @@ struct cpu_dcache {
 	uint8_t *code;              /* the code map: words bytes, after e[] */
 	struct cpu_dentry *checked[CPU_DCACHE_CHECKED_MAX]; /* the blocks with blen != 0 */
 	uint32_t nchecked;
-	uint32_t cmp_a, cmp_b;      /* the last run's lazy flags: a guess */
+	uint32_t cmp_a, cmp_b;      /* the last run's lazy flags, a guess ... */
+	uint32_t cmp_flags;         /* ... for these flags */
 	struct cpu_dentry outside;  /* the target of jumps out of R: starts
 	                             * no checked block, never runs */
 	struct cpu_dentry e[];
@@ -126,6 +141,7 @@ struct cpu_dcache *cpu_dcache_new(uint32_t mem_size)
 	if (d) {
 		d->words = words;
 		d->code = (uint8_t *)(d->e + words);
+		d->cmp_flags = compare_flags(d->cmp_a, d->cmp_b); /* a true guess */
 	}
 	return d;
 }
@@ -171,8 +187,8 @@ static void dcache_fill(struct cpu_dentry *e, uint32_t w)
 /* Check e against w, its word in memory now, and link a direct jump to its
  * target's entry for this run's R: entries [ebase, elim) are the virtual
  * words inside R. */
-static void dcache_check_word(struct cpu_dcache *d, struct cpu_dentry *e, uint32_t w,
-                              struct cpu_dentry *ebase, struct cpu_dentry *elim)
+static inline void dcache_check_word(struct cpu_dcache *d, struct cpu_dentry *e, uint32_t w,
+                                     struct cpu_dentry *ebase, struct cpu_dentry *elim)
 {
 	if (!e->filled || e->word != w)
 		dcache_fill(e, w);
@@ -189,14 +205,14 @@ static void dcache_check_word(struct cpu_dcache *d, struct cpu_dentry *e, uint32
 static inline bool dcache_ends_block(const struct cpu_dentry *x, uint32_t i,
                                      const struct cpu_dentry *elim)
 {
-	return isa_ends_block(x->op) || x + 1 == elim || (i + 1) % CPU_BLOCK_MAX == 0;
+	return !op_goes_on[x->op] || x + 1 == elim || (i + 1) % CPU_BLOCK_MAX == 0;
 }
 
 /* The entry just past the end of the block that holds e (a checked
  * block): what the fast loop gives back when it leaves a block
  * before its end. */
-static struct cpu_dentry *dcache_block_end(struct cpu_dentry *e, const struct cpu_dentry *ebase,
-                                           const struct cpu_dentry *elim)
+static inline struct cpu_dentry *dcache_block_end(struct cpu_dentry *e, const struct cpu_dentry *ebase,
+                                                  const struct cpu_dentry *elim)
 {
 	while (!dcache_ends_block(e, (uint32_t)(e - ebase), elim))
 		e++;
@@ -314,7 +330,7 @@ static bool flags_as_compare(const struct cpu_dcache *d, uint32_t f, uint32_t *a
 {
 	static const uint32_t probe[] = { 0, 1, INT32_MAX, (uint32_t)INT32_MIN, UINT32_MAX };
 	const size_t n = sizeof probe / sizeof probe[0];
-	if (compare_flags(d->cmp_a, d->cmp_b) == f) {
+	if (d->cmp_flags == f) {
 		*a = d->cmp_a;
 		*b = d->cmp_b;
 		return true;

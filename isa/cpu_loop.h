@@ -31,9 +31,10 @@
  * Blocks.  A block is a straight run of words that starts where control
  * arrives and ends at the first instruction that may not go on to the next
  * word (isa_ends_block: a branch, call or jump, a trap, a control-sensitive
- * instruction, an illegal word), at the end of R, or before a multiple of
- * CPU_BLOCK_MAX words.  The cache has one entry per physical word (cpu.c);
- * the entry where a checked block starts holds the block's length, blen.
+ * instruction, an illegal word) or at a privileged one (op_goes_on), at
+ * the end of R, or before a multiple of CPU_BLOCK_MAX words.  The cache has
+ * one entry per physical word (cpu.c); the entry where a checked block
+ * starts holds the block's length, blen.
  *
  * Entering a block (ENTER_AT) costs one test: the block is checked and the
  * budget covers all of it (blen - 1 < left).  Then the budget is charged
@@ -167,10 +168,11 @@
 #define SYNC_STATE()                                                  \
 	do {                                                              \
 		memcpy(c->r, regs, sizeof regs);                              \
-		if (!status_written)                                          \
-			st = PSW_NOW();                                           \
+		d->cmp_flags = compare_flags(fa, fb);                         \
 		d->cmp_a = fa;                                                \
 		d->cmp_b = fb;                                                \
+		if (!status_written)                                          \
+			st = (st & ~PSW_FLAGS) | d->cmp_flags;                    \
 	} while (0)
 #define STORED(a)                                                     \
 	do {                                                              \

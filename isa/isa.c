@@ -387,5 +387,5 @@ const char *pg32_strerror(int err)
 bool isa_ends_block(unsigned op)
 {
 	const struct isa_opinfo *info = isa_info(op);
-	return !info || (info->flags & (ISA_F_JUMP | ISA_F_TRAPS | ISA_F_CONTROL));
+	return !info || (info->flags & ISA_F_ENDS_BLOCK);
 }

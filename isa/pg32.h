@@ -107,6 +107,9 @@ enum {
 #define ISA_F_TRAPS    (1u << 4)
 #define ISA_F_JUMP     (1u << 5)
 #define ISA_F_SENSITIVE (ISA_F_CONTROL | ISA_F_LOCATION | ISA_F_MODE)
+/* Instructions that end a basic block: the next one need not be the next
+ * word (isa_ends_block). */
+#define ISA_F_ENDS_BLOCK (ISA_F_JUMP | ISA_F_TRAPS | ISA_F_CONTROL)
 /* The Popek-Goldberg class bits: an instruction with none is innocuous. */
 #define ISA_F_CLASS    (ISA_F_PRIV | ISA_F_SENSITIVE | ISA_F_TRAPS)
 
