@@ -35,6 +35,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The fast loop's handlers are addresses of labels (GCC's and Clang's
+ * computed goto); elsewhere, or built with -DPG32_NO_COMPUTED_GOTO, the
+ * CPU has only the reference loop, compiled as a switch. */
+#if defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO)
+#define PG32_THREADED 1
+#else
+#define PG32_THREADED 0
+#endif
+
 /* Unused-bits mask of every opcode; undefined opcodes trap in the switch's
  * default case before this is looked at. */
 static const uint32_t op_unused[256] = {
@@ -43,6 +52,7 @@ static const uint32_t op_unused[256] = {
 #undef ISA_OP
 };
 
+#if PG32_THREADED
 /* Is the opcode's format J (its immediate a word offset from pc + 4)? */
 static const bool op_is_j[256] = {
 #define ISA_OP(name, mn, fmt, flags, ill, meaning) [ISA_OP_##name] = ISA_FMT_##fmt == ISA_FMT_J,
@@ -62,6 +72,7 @@ static const bool op_goes_on[256] = {
 #include "isa.def"
 #undef ISA_OP
 };
+#endif
 
 static inline uint32_t ld32(const uint8_t *p);
 static inline uint32_t compare_flags(uint32_t a, uint32_t b);
@@ -117,6 +128,7 @@ struct cpu_dcache {
 	struct cpu_dentry e[];
 };
 
+#if PG32_THREADED
 /* Forget every checked block: memory may have changed.  Each is checked
  * again, against the words in memory then, before it next runs. */
 static void dcache_forget(struct cpu_dcache *d)
@@ -125,6 +137,7 @@ static void dcache_forget(struct cpu_dcache *d)
 		d->checked[i]->blen = 0;
 	d->nchecked = 0;
 }
+#endif
 
 uint32_t cpu_dcache_covers(const struct cpu_dcache *d)
 {
@@ -151,6 +164,7 @@ void cpu_dcache_free(struct cpu_dcache *d)
 	free(d);
 }
 
+#if PG32_THREADED
 /* Can the fast loop run the R whose physical base is pbase and whose limit
  * is lim?  The cache must cover it, and the base must be a multiple of 4 so
  * that every virtual word is one physical word with one entry. */
@@ -159,6 +173,7 @@ static bool dcache_runs(const struct cpu_dcache *d, uint32_t pbase, uint32_t lim
 	return pbase % ISA_WORD_BYTES == 0 &&
 	       (uint64_t)pbase + lim <= (uint64_t)d->words * ISA_WORD_BYTES;
 }
+#endif
 
 /* The target of the J-format word w at pc. */
 static inline uint32_t j_target(uint32_t pc, uint32_t w)
@@ -166,6 +181,7 @@ static inline uint32_t j_target(uint32_t pc, uint32_t w)
 	return pc + (uint32_t)ISA_WORD_OFF24(w) * ISA_WORD_BYTES + ISA_WORD_BYTES;
 }
 
+#if PG32_THREADED
 /* Make e from w: legal iff the opcode is defined and the format's unused
  * bits are clear, the same test as the reference loop's fetch. */
 static void dcache_fill(struct cpu_dentry *e, uint32_t w)
@@ -244,6 +260,7 @@ static void dcache_check_block(struct cpu_dcache *d, struct cpu_dentry *e, struc
 	d->checked[d->nchecked++] = e;
 	e->blen = (uint8_t)(x - e + 1);
 }
+#endif
 
 static inline uint32_t ld32(const uint8_t *p)
 {
@@ -322,6 +339,7 @@ static inline uint32_t compare_flags(uint32_t a, uint32_t b)
 	       (uint32_t)cmp_c(a, b) * PSW_C | (uint32_t)cmp_v(a, b) * PSW_V;
 }
 
+#if PG32_THREADED
 /* The fast loop's lazy flags: a comparison of a with b whose flags are f
  * (PSW_FLAGS bits).  The last run's compare is tried first; then pairs of
  * the extreme values, among which every comparison's flags occur.  False
@@ -347,6 +365,7 @@ static bool flags_as_compare(const struct cpu_dcache *d, uint32_t f, uint32_t *a
 /* With flags no comparison gives, the reference loop runs this many
  * instructions (or to the next event) before the fast loop tries again. */
 #define CPU_PLAIN_FLAGS 1024u
+#endif
 
 static uint64_t next_event(const struct cpu *c)
 {
@@ -377,9 +396,13 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 }
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
-/* The loop's labels that leave it or take its slow ways: the compiler
- * keeps its registers for the others. */
+/* The loop's labels that leave it or take its slow ways: GCC keeps its
+ * registers for the others (Clang has no attribute for labels). */
+#if defined(__GNUC__) && !defined(__clang__)
 #define COLD_LABEL __attribute__((cold));
+#else
+#define COLD_LABEL
+#endif
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Memory access of n bytes at virtual a; faults on misalignment or bounds. */
@@ -401,15 +424,13 @@ static struct cpu_exit take_interrupt(struct cpu *c)
 
 /* The dispatch compiles as computed goto where the compiler has it (GCC,
  * Clang), and as a switch elsewhere; the cases are the same text. */
-#if defined(__GNUC__) && !defined(PG32_NO_COMPUTED_GOTO)
-#define PG32_THREADED 1
+#if PG32_THREADED
 #define DISPATCH() do { FETCH(); goto *dispatch[op]; } while (0)
 #define CASE_LABEL(name) L_##name
 #define SWITCH_BEGIN DISPATCH();
 #define SWITCH_END
 #define SWITCH_DEFAULT
 #else
-#define PG32_THREADED 0
 #define DISPATCH() goto dispatch_top
 #define CASE_LABEL(name) case ISA_OP_##name
 #define SWITCH_BEGIN dispatch_top: FETCH(); switch (op) {
@@ -445,7 +466,7 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 #undef LOOP_ONE
 #undef LOOP_FAST
 
-#if PG32_THREADED /* the fast loop's handlers are addresses of labels */
+#if PG32_THREADED
 #define LOOP_NAME run_fast
 #define LOOP_WATCH 0
 #define LOOP_ONE 0

@@ -15,6 +15,13 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double bench_cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 uint32_t bench_enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm)
 {
 	struct isa_insn in = { .op = op, .rd = (uint8_t)rd, .rs = (uint8_t)rs,

@@ -12,6 +12,10 @@
 
 /* Seconds of a monotonic clock (benchmarks only: never in the machine). */
 double bench_now(void);
+/* Seconds of CPU time this process has used: what a speed figure of the
+ * simulator divides by, so that other programs on the machine take nothing
+ * from it (they still share its caches). */
+double bench_cpu_now(void);
 /* One instruction word; the operands are constants known to fit (aborts
  * otherwise: a benchmark's program is fixed). */
 uint32_t bench_enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm);

@@ -11,7 +11,7 @@
  *                               the guest's RAM
  *
  * Each figure is the best of BENCH_RUNS runs, timed in CPU time of the
- * process (clock_gettime here only, never in the monitor), so that other
+ * process (bench_cpu_now: the benchmark only, never the monitor), so that other
  * work on the machine does not skew the ratios.
  */
 #include "bench.h"
@@ -19,7 +19,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 
 #define BENCH_RUNS 3
@@ -32,14 +31,6 @@
 #define GUEST_MEM (1u << 20)
 #define TRAP_UNROLL 64
 #define KIB 1024.0
-
-/* Seconds of CPU time used by this process. */
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* An image of words at PG32_LOAD_ADDR, entry there; *img points into seg. */
 static void image_of(struct image *img, struct img_segment *seg, const uint32_t *words,
@@ -73,9 +64,9 @@ static double time_bare(const struct image *img, uint64_t count)
 	if (bare_init(&m, img, GUEST_MEM, ISA_VARIANT_WELL, NULL, msg, sizeof msg) != 0)
 		abort();
 	m.cpu.r[3] = 0x7FFFFFFF; /* loop bound: never reached */
-	double t0 = cpu_now();
+	double t0 = bench_cpu_now();
 	enum bare_end end = bare_run(&m, count);
-	double dt = cpu_now() - t0;
+	double dt = bench_cpu_now() - t0;
 	if (end != BARE_LIMIT || m.cpu.clock != count)
 		abort();
 	bare_free(&m);
@@ -99,9 +90,9 @@ static double time_vmm(const struct image *img, unsigned nguests, uint64_t count
 			abort();
 		g->vm.r[3] = 0x7FFFFFFF;
 	}
-	double t0 = cpu_now();
+	double t0 = bench_cpu_now();
 	vmm_run(v);
-	double dt = cpu_now() - t0;
+	double dt = bench_cpu_now() - t0;
 	for (unsigned i = 0; i < nguests; i++)
 		if (v->guests[i]->end != VMM_LIMIT)
 			abort();
