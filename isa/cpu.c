@@ -31,6 +31,7 @@
  * patched, and the hybrid monitor interprets with it.
  */
 #include "machine.h"
+#include "cpu_branch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,22 @@ static const bool op_goes_on[256] = {
 	[ISA_OP_##name] = !((flags) & (ISA_F_ENDS_BLOCK | ISA_F_PRIV)),
 #include "isa.def"
 #undef ISA_OP
+};
+
+/* Every value of an opcode byte: the rows of the tables indexed by it. */
+#define OPCODE_VALUES 256
+
+/* The compares' rows in the fast loop's table of compare-and-branch
+ * handlers, plus one; 0 for every other opcode (cpu_branch.h's lists). */
+enum {
+#define COMPARE_ROW(cop, a, b, unused) COMPARE_ROW_##cop,
+	CPU_COMPARES(COMPARE_ROW, 0)
+#undef COMPARE_ROW
+};
+static const uint8_t compare_row[256] = {
+#define COMPARE_ROW(cop, a, b, unused) [ISA_OP_##cop] = COMPARE_ROW_##cop + 1,
+	CPU_COMPARES(COMPARE_ROW, 0)
+#undef COMPARE_ROW
 };
 #endif
 
@@ -242,7 +259,7 @@ static inline struct cpu_dentry *dcache_block_end(struct cpu_dentry *e, const st
  * same code.) */
 static void dcache_check_block(struct cpu_dcache *d, struct cpu_dentry *e, struct cpu_dentry *ebase,
                                struct cpu_dentry *elim, const uint8_t *m, uint8_t *code,
-                               void *const *handlers, void *const *last)
+                               void *const *handlers, void *const *last, void *const *fused)
 {
 	struct cpu_dentry *x = e;
 	for (;; x++) {
@@ -255,6 +272,11 @@ static void dcache_check_block(struct cpu_dcache *d, struct cpu_dentry *e, struc
 		}
 		x->h = handlers[x->op];
 	}
+	/* A compare followed by a conditional branch: their fused handler
+	 * (fused: a row of OPCODE_VALUES handlers per compare). */
+	for (struct cpu_dentry *y = e; y < x; y++)
+		if (compare_row[y->op] && fused[(compare_row[y->op] - 1) * OPCODE_VALUES + y[1].op])
+			y->h = fused[(compare_row[y->op] - 1) * OPCODE_VALUES + y[1].op];
 	if (d->nchecked == CPU_DCACHE_CHECKED_MAX)
 		dcache_forget(d);
 	d->checked[d->nchecked++] = e;

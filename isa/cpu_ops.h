@@ -24,28 +24,12 @@
  *   privilege     PRIVILEGED(op), USER_MODE
  *   time          CLOCK_AFTER() the clock once this instruction retires
  *
- * A branch's condition is one of the COND_* macros below: a function of
- * the four flags N, Z, C and V, which is all the architecture says.  The
- * fast loop evaluates the same macro on flags it computes only when a
- * branch asks for them (cpu_loop.h, "lazy flags").
+ * The compares and the conditional branches come from the lists of
+ * cpu_branch.h, where each branch's condition is written once as a
+ * function of the four flags N, Z, C and V.
  *
  * Not a header to include anywhere else.
  */
-
-#ifndef PG32_CPU_CONDITIONS
-#define PG32_CPU_CONDITIONS
-/* The conditions of the conditional branches (isa.def's meanings). */
-#define COND_EQ(N, Z, C, V) (Z)
-#define COND_NE(N, Z, C, V) (!(Z))
-#define COND_LT(N, Z, C, V) ((N) != (V))
-#define COND_GE(N, Z, C, V) ((N) == (V))
-#define COND_GT(N, Z, C, V) (!(Z) && (N) == (V))
-#define COND_LE(N, Z, C, V) ((Z) || (N) != (V))
-#define COND_LTU(N, Z, C, V) (!(C))
-#define COND_GEU(N, Z, C, V) (C)
-#define COND_GTU(N, Z, C, V) ((C) && !(Z))
-#define COND_LEU(N, Z, C, V) (!(C) || (Z))
-#endif
 
 /* ---- ALU ---- */
 CASE(ADD): RD = RS + RT; NEXT();
@@ -91,20 +75,14 @@ CASE(SARI): RD = (uint32_t)((int32_t)RS >> SHAMT); NEXT();
 CASE(LUI): RD = UIMM << 16; NEXT();
 CASE(MOVI): RD = SIMM; NEXT();
 
-/* ---- compare and branch ---- */
-CASE(CMP): SET_COMPARE(RD, RS); NEXT();
-CASE(CMPI): SET_COMPARE(RD, SIMM); NEXT();
+/* ---- compare and branch (the lists of cpu_branch.h) ---- */
+#define COMPARE_CASE(op, a, b, unused) CASE(op): SET_COMPARE(a, b); NEXT();
+#define BRANCH_CASE(op, cond, unused) CASE(op): BRANCH(cond);
+CPU_COMPARES(COMPARE_CASE, 0)
+CPU_BRANCHES(BRANCH_CASE, 0)
+#undef COMPARE_CASE
+#undef BRANCH_CASE
 CASE(B): JUMP_DIRECT();
-CASE(BEQ): BRANCH(COND_EQ);
-CASE(BNE): BRANCH(COND_NE);
-CASE(BLT): BRANCH(COND_LT);
-CASE(BGE): BRANCH(COND_GE);
-CASE(BGT): BRANCH(COND_GT);
-CASE(BLE): BRANCH(COND_LE);
-CASE(BLTU): BRANCH(COND_LTU);
-CASE(BGEU): BRANCH(COND_GEU);
-CASE(BGTU): BRANCH(COND_GTU);
-CASE(BLEU): BRANCH(COND_LEU);
 CASE(CALL):
 	REG(ISA_REG_LR) = PC + ISA_WORD_BYTES;
 	JUMP_DIRECT();

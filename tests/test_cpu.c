@@ -47,6 +47,7 @@
 #define INT_MAX_U 0x7FFFFFFFu
 #define MINUS_1 0xFFFFFFFFu
 #define MINUS(n) ((uint32_t)-(int32_t)(n))
+#define BIG_BUDGET 100000u    /* far more than a block: the fast pass runs blocks */
 #define OPCODE_LAST (UINT32_MAX >> ISA_OPCODE_SHIFT) /* the largest opcode byte */
 
 struct fx {
@@ -604,7 +605,9 @@ static int branch_oracle(unsigned op, uint32_t a, uint32_t b)
 
 /* Every conditional branch of the table (J rows other than b and call),
  * after cmp a, b, is taken exactly when its relation holds: edge pairs and
- * random pairs, target = pc + 4 + 4 * off24. */
+ * random pairs, target = pc + 4 + 4 * off24.  Once stepped, and once run
+ * as a block, after cmp and after cmpi (the fast loop then runs the compare
+ * and the branch as one handler), stopping at a brk on either path. */
 static void test_branch_conditions(void **state)
 {
 	static const uint32_t edges[] = { 0, 1, 2, INT_MAX_U, INT_MIN_U, MINUS_1, MINUS(2) };
@@ -633,6 +636,21 @@ static void test_branch_conditions(void **state)
 			if (f->c.pc != want)
 				fail_msg("%s after cmp 0x%x, 0x%x: pc 0x%x, expected 0x%x",
 				         isa_info(op)->mnemonic, a, b, f->c.pc, want);
+			const uint32_t brk = pt_enc(ISA_OP_BRK, 0, 0, 0, 0);
+			pt_poke(&f->p, br + ISA_WORD_BYTES, brk);
+			pt_poke(&f->p, br + ISA_WORD_BYTES + (uint32_t)skip * ISA_WORD_BYTES, brk);
+			for (unsigned imm = 0; imm < 2; imm++) {
+				if (imm && ((int32_t)b < ISA_SIMM16_MIN || (int32_t)b > ISA_SIMM16_MAX))
+					continue;
+				pt_poke(&f->p, CODE, imm ? pt_enc(ISA_OP_CMPI, PT_R1, 0, 0, (int32_t)b)
+				                         : pt_enc(ISA_OP_CMP, PT_R1, PT_R2, 0, 0));
+				f->c.pc = CODE;
+				struct cpu_exit ex = cpu_run(&f->c, BIG_BUDGET);
+				if (ex.stop != CPU_STOP_TRAP || ex.trap.cause != TRAP_BRK || ex.trap.insn_pc != want)
+					fail_msg("%s after %s 0x%x, 0x%x, as a block: stopped at 0x%x, expected 0x%x",
+					         isa_info(op)->mnemonic, imm ? "cmpi" : "cmp", a, b,
+					         ex.trap.insn_pc, want);
+			}
 		}
 	}
 }
@@ -2031,7 +2049,6 @@ static void test_dcache_too_small_is_ignored(void **state)
 /* ---- blocks: the fast loop checks, charges and forgets whole blocks ----
  * These run with budgets far larger than a block, so that the fast pass
  * runs them as blocks (single steps run one instruction at a time). */
-#define BIG_BUDGET 100000u
 #define LOOP_ROUNDS 2000       /* rounds of a counting loop */
 #define STRAIGHT_ADDS 10u      /* addi words in a straight block */
 #define ODD_BUDGET 1000u       /* not a multiple of the loop's length */
