@@ -100,6 +100,27 @@ static bool is_port_io(uint32_t insn)
 	return op == ISA_OP_IN || op == ISA_OP_OUT;
 }
 
+enum vmm_next vmm_reflect_trap(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                               enum vmm_action *action)
+{
+	/* The PSW swap writes g's trap words: any code the rewriter scanned
+	 * there is forgotten first. */
+	if (g->rw)
+		vmm_rewrite_invalidate(g, 0, PG32_TRAP_AREA_END);
+	enum vmm_next next = vmm_reflect(v, g, t);
+	*action = next == VMM_NEXT_STOP ? VMM_ACT_KILLED : VMM_ACT_REFLECTED;
+	return next;
+}
+
+/* A privileged instruction in virtual system mode: its interpreter routine
+ * runs it, from the word the CPU reported.  The hot path of the monitor. */
+static enum vmm_next emulate(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                             enum vmm_action *action)
+{
+	*action = is_port_io(t->insn) ? VMM_ACT_DEVICE : VMM_ACT_EMULATED;
+	return vmm_emulate(v, g, t, action);
+}
+
 static enum vmm_next route(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
                            enum vmm_action *action)
 {
@@ -110,7 +131,7 @@ static enum vmm_next route(struct vmm *v, struct vmm_guest *g, const struct cpu_
 	/* 0. The rewriter's: a watch-map trap or a patch word.  Not a trap of
 	 * the guest's, so not counted in its traps by cause. */
 	enum vmm_next next;
-	if (vmm_rewrite_trap(v, g, t, &next, action))
+	if (g->rw && vmm_rewrite_trap(v, g, t, &next, action))
 		return next;
 	if (t->cause == TRAP_WATCH) {
 		vmm_kill(v, g, t, "a watch-map trap for a guest without a rewriter");
@@ -119,28 +140,13 @@ static enum vmm_next route(struct vmm *v, struct vmm_guest *g, const struct cpu_
 	g->stats.traps[t->cause]++;
 
 	/* 1. Privileged instruction, guest in virtual system mode: emulate it
-	 * by its interpreter routine, from the word the CPU reported.  If it
-	 * faults on the guest's machine too (lpsw from outside its R, say),
-	 * the guest takes that fault instead. */
-	if (t->cause == TRAP_PRIV && (g->vm.status & PSW_S)) {
-		struct isa_insn in;
-		if (isa_decode(t->insn, &in) != 0 || !vmm_interp_covers(in.op) ||
-		    !(isa_info(in.op)->flags & ISA_F_PRIV)) {
-			/* Only a broken CPU reports such a word: do not emulate it. */
-			vmm_kill(v, g, t, "no interpreter routine for this privileged instruction");
-			return VMM_NEXT_STOP;
-		}
-		*action = is_port_io(t->insn) ? VMM_ACT_DEVICE : VMM_ACT_EMULATED;
-		return vmm_exec_word(v, g, t->insn, action);
-	}
+	 * by its interpreter routine. */
+	if (t->cause == TRAP_PRIV && (g->vm.status & PSW_S))
+		return emulate(v, g, t, action);
 
-	/* 2. A trap the guest takes on its own machine: reflect it (the PSW
-	 * swap writes the trap words: forget any code scanned there). */
-	if (!pg32_trap_is_interrupt(t->cause)) {
-		*action = VMM_ACT_REFLECTED;
-		vmm_rewrite_invalidate(g, 0, PG32_TRAP_AREA_END);
-		return vmm_reflect(v, g, t);
-	}
+	/* 2. A trap the guest takes on its own machine: reflect it. */
+	if (!pg32_trap_is_interrupt(t->cause))
+		return vmm_reflect_trap(v, g, t, action);
 
 	/* 3. The real CPU has no devices here: an interrupt cannot happen. */
 	vmm_kill(v, g, t, "unexpected interrupt from the real CPU");
@@ -149,15 +155,21 @@ static enum vmm_next route(struct vmm *v, struct vmm_guest *g, const struct cpu_
 
 enum vmm_next vmm_dispatch(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t)
 {
-	struct vmm_vpsw before = vmm_guest_vpsw(g);
+	/* Nobody listens (tzvmm, the checker, the grader): no virtual PSW to
+	 * keep and no event to build. */
+	bool tell = v->on_event != NULL;
+	struct vmm_vpsw before = { 0 };
+	if (tell)
+		before = vmm_guest_vpsw(g);
 	enum vmm_action action = VMM_ACT_KILLED;
 	enum vmm_next next = route(v, g, t, &action);
-	/* A reflection can end the guest too (the trap-loop rule). */
-	if (next == VMM_NEXT_STOP)
-		action = VMM_ACT_KILLED;
 	/* Scanning code after a watch trap did nothing the guest could see. */
-	if (next != VMM_NEXT_RETRY)
+	if (tell && next != VMM_NEXT_RETRY) {
+		/* A reflection can end the guest too (the trap-loop rule). */
+		if (next == VMM_NEXT_STOP)
+			action = VMM_ACT_KILLED;
 		vmm_event_emit(v, g, t, action, &before);
+	}
 	return next;
 }
 
@@ -200,7 +212,12 @@ static void run_until_delivery(struct vmm *v, struct vmm_guest *g, uint64_t *lef
 	struct cpu *vm = &g->vm;
 	for (;;) {
 		/* ---- between instructions: devices, interrupts, halt ---- */
-		vm->irq_pending |= vmm_vdev_tick(v, g);
+		uint64_t ev = vmm_vdev_next_event(g);
+		if (vm->clock >= ev) {
+			/* Only then has a device something to do. */
+			vm->irq_pending |= vmm_vdev_tick(v, g);
+			ev = vmm_vdev_next_event(g);
+		}
 		if (g->dev.powered_off) {
 			guest_end(g, VMM_POWEROFF);
 			return;
@@ -210,7 +227,6 @@ static void run_until_delivery(struct vmm *v, struct vmm_guest *g, uint64_t *lef
 			vmm_reflect_interrupt(v, g);
 			return;
 		}
-		uint64_t ev = vmm_vdev_next_event(g);
 		if (vm->waiting) {
 			if (!(vm->status & PSW_IE) || ev == VMM_NEVER) {
 				guest_end(g, VMM_HALTED);
@@ -231,9 +247,9 @@ static void run_until_delivery(struct vmm *v, struct vmm_guest *g, uint64_t *lef
 		/* ---- run directly, or interpret one instruction: the hybrid
 		 * monitor in virtual system mode, or the rewriter while the
 		 * guest's base straddles its watch map ---- */
-		enum vmm_next next = (g->hybrid && (vm->status & PSW_S)) || vmm_rewrite_interprets(g)
-		                         ? vmm_hybrid_step(v, g)
-		                         : run_direct(v, g, ev, left);
+		bool interpret = (g->hybrid && (vm->status & PSW_S)) ||
+		                 (g->rw && vmm_rewrite_interprets(g));
+		enum vmm_next next = interpret ? vmm_hybrid_step(v, g) : run_direct(v, g, ev, left);
 		switch (next) {
 		case VMM_NEXT_RETRY:
 			/* Nothing (more) retired: the budget was spent, or code was

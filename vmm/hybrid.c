@@ -43,43 +43,33 @@ bool vmm_hybrid_virtualizable(isa_variant v)
 	return true;
 }
 
-/* Deliver t into g: the PSW swap writes and reads g's trap words, so any
- * code the rewriter scanned there is forgotten first. */
-static enum vmm_next reflect(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
-                             enum vmm_action *action)
+enum vmm_next vmm_emulate(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                          enum vmm_action *action)
 {
-	vmm_rewrite_invalidate(g, 0, PG32_TRAP_AREA_END);
-	enum vmm_next next = vmm_reflect(v, g, t);
-	*action = next == VMM_NEXT_STOP ? VMM_ACT_KILLED : VMM_ACT_REFLECTED;
-	return next;
-}
-
-/* A privileged instruction in virtual system mode: its interpreter routine. */
-static enum vmm_next interpret_privileged(struct vmm *v, struct vmm_guest *g, uint32_t w,
-                                          enum vmm_action *action)
-{
-	struct cpu *vm = &g->vm;
-	struct cpu_trap t = { .cause = TRAP_PRIV, .detail = w, .pc = vm->pc, .insn_pc = vm->pc,
-	                      .insn = w };
+	const struct cpu *vm = &g->vm;
 	struct isa_insn in;
-	if (isa_decode(w, &in) == 0 && in.op == ISA_OP_LPSW) {
+	if (g->rw && ISA_WORD_OPCODE(t->insn) == ISA_OP_LPSW && isa_decode(t->insn, &in) == 0) {
 		/* lpsw's routine reads the PSW from guest memory: originals there. */
 		uint32_t a = vm->r[in.rd];
 		if (cpu_access_ok(vm->base, vm->bound, vm->mem_size, a, PSW_BYTES))
 			vmm_rewrite_invalidate(g, vm->base + a, PSW_BYTES);
 	}
 	struct cpu_trap fault;
-	switch (vmm_interp(v, g, &t, &fault)) {
+	switch (vmm_interp(v, g, t, &fault)) {
 	case VMM_INTERP_DONE:
 		g->stats.emulated++;
 		return VMM_NEXT_RESUME;
 	case VMM_INTERP_FAULT:
-		/* It faults on the guest's machine too: the guest takes it. */
-		return reflect(v, g, &fault, action);
+		/* It faults on the guest's machine too (lpsw from outside its R,
+		 * say): the guest takes that fault instead. */
+		return vmm_reflect_trap(v, g, &fault, action);
 	case VMM_INTERP_BAD:
 		break;
 	}
-	vmm_kill(v, g, &t, "no interpreter routine for this privileged instruction");
+	/* Only a broken CPU reports such a word (not decodable, or no
+	 * routine: every privileged instruction has one, and only those, as
+	 * tests/test_dispatch.c checks): do not emulate it. */
+	vmm_kill(v, g, t, "no interpreter routine for this privileged instruction");
 	*action = VMM_ACT_KILLED;
 	return VMM_NEXT_STOP;
 }
@@ -90,8 +80,11 @@ enum vmm_next vmm_exec_word(struct vmm *v, struct vmm_guest *g, uint32_t w,
 	struct cpu *vm = &g->vm;
 	const struct isa_opinfo *info = isa_info(ISA_WORD_OPCODE(w));
 	struct isa_insn in;
-	if ((vm->status & PSW_S) && info && (info->flags & ISA_F_PRIV) && isa_decode(w, &in) == 0)
-		return interpret_privileged(v, g, w, action);
+	if ((vm->status & PSW_S) && info && (info->flags & ISA_F_PRIV) && isa_decode(w, &in) == 0) {
+		struct cpu_trap t = { .cause = TRAP_PRIV, .detail = w, .pc = vm->pc,
+		                      .insn_pc = vm->pc, .insn = w };
+		return vmm_emulate(v, g, &t, action);
+	}
 
 	/* Any other instruction, or any in virtual user mode, runs on the
 	 * guest's virtual machine.  Under dynamic rewriting its loads and
@@ -122,7 +115,7 @@ enum vmm_next vmm_exec_word(struct vmm *v, struct vmm_guest *g, uint32_t w,
 	 * either way the guest's bare machine would take the trap now, and it
 	 * counts among the guest's traps as one the CPU reported would. */
 	g->stats.traps[ex.trap.cause]++;
-	return reflect(v, g, &ex.trap, action);
+	return vmm_reflect_trap(v, g, &ex.trap, action);
 }
 
 /* Also the rewriter's way to run a guest whose instructions it cannot
@@ -138,11 +131,11 @@ enum vmm_next vmm_hybrid_step(struct vmm *v, struct vmm_guest *g)
 	if (vm->pc & (ISA_WORD_BYTES - 1)) {
 		t.cause = TRAP_ALIGN;
 		g->stats.traps[t.cause]++;
-		next = reflect(v, g, &t, &action);
+		next = vmm_reflect_trap(v, g, &t, &action);
 	} else if (!cpu_access_ok(vm->base, vm->bound, vm->mem_size, vm->pc, ISA_WORD_BYTES)) {
 		t.cause = TRAP_MEMORY;
 		g->stats.traps[t.cause]++;
-		next = reflect(v, g, &t, &action);
+		next = vmm_reflect_trap(v, g, &t, &action);
 	} else {
 		t.insn = vmm_rewrite_fetch(g, vm->base + vm->pc);
 		g->stats.interpreted++;

@@ -599,6 +599,18 @@ bool vmm_hybrid_virtualizable(isa_variant v);
 /* Interpret the one instruction at g's pc (g in virtual system mode),
  * with the same device and interrupt timing as direct execution. */
 enum vmm_next vmm_hybrid_step(struct vmm *v, struct vmm_guest *g);
+/* Reflect t into g (vmm_reflect), first forgetting any code the rewriter
+ * scanned in g's trap words; *action: reflected, or killed if that ended
+ * g (the trap-loop rule). */
+enum vmm_next vmm_reflect_trap(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                               enum vmm_action *action);
+/* A privileged instruction in virtual system mode, reported as t: its
+ * interpreter routine runs it against g's virtual state and devices (the
+ * word decoded once); a fault it takes on g's machine is reflected
+ * (*action set), a word with no routine kills g.  VMM_NEXT_RESUME: it
+ * retired, and *action is left as the caller set it. */
+enum vmm_next vmm_emulate(struct vmm *v, struct vmm_guest *g, const struct cpu_trap *t,
+                          enum vmm_action *action);
 /* Run the instruction word w at g's pc as g's bare machine would, in g's
  * virtual mode: a privileged one in virtual system mode by its interpreter
  * routine, any other by cpu_exec_word on g's virtual machine; a trap it
