@@ -266,17 +266,18 @@ static void dcache_check_block(struct cpu_dcache *d, struct cpu_dentry *e, struc
 		uint32_t i = (uint32_t)(x - ebase);
 		dcache_check_word(d, x, ld32(m + i * ISA_WORD_BYTES), ebase, elim);
 		code[i] = 1;
-		if (dcache_ends_block(x, i, elim)) {
-			x->h = last[x->op];
-			break;
+		bool ends = dcache_ends_block(x, i, elim);
+		x->h = ends ? last[x->op] : handlers[x->op];
+		/* A compare and a conditional branch after it: their fused
+		 * handler (fused: a row of OPCODE_VALUES handlers per compare). */
+		if (x > e && compare_row[x[-1].op]) {
+			void *both = fused[(compare_row[x[-1].op] - 1) * OPCODE_VALUES + x->op];
+			if (both)
+				x[-1].h = both;
 		}
-		x->h = handlers[x->op];
+		if (ends)
+			break;
 	}
-	/* A compare followed by a conditional branch: their fused handler
-	 * (fused: a row of OPCODE_VALUES handlers per compare). */
-	for (struct cpu_dentry *y = e; y < x; y++)
-		if (compare_row[y->op] && fused[(compare_row[y->op] - 1) * OPCODE_VALUES + y[1].op])
-			y->h = fused[(compare_row[y->op] - 1) * OPCODE_VALUES + y[1].op];
 	if (d->nchecked == CPU_DCACHE_CHECKED_MAX)
 		dcache_forget(d);
 	d->checked[d->nchecked++] = e;
