@@ -12,10 +12,14 @@
  * happened and jumps to one block at the end that reports it; a faulting
  * instruction never writes anything back.
  *
- * Speed: the inner loop keeps pc, the status word and the clock in locals and
- * checks one thing per instruction for time: the count of instructions left
- * before the next event (budget end or device event).  Interrupts, device
- * events and changes of R or mode go through the outer loop ("recheck").
+ * Two loops run the same instructions (cpu_ops.h, each written once).  The
+ * reference loop fetches and decodes every word, and counts every
+ * instruction against the next event (budget end or device event).  The
+ * fast loop, when the CPU has a decoded-instruction cache (below), runs
+ * blocks of decoded instructions, charged to the budget a block at a time
+ * (cpu_loop.h explains it; docs/performance.md measures it).  In both,
+ * interrupts, device events and changes of R or mode go through the outer
+ * loop ("recheck").
  *
  * Monitor support: the watch map.  A monitor that rewrites a guest's code
  * (vmm/rewrite.c) must see the guest fetch code it has not scanned yet,
@@ -26,7 +30,7 @@
  * monitor ever sees.  The bare machine never sets a map, and runs an
  * instance of the loop compiled without the checks (cpu_loop.h is included
  * once per instance, so every instruction's meaning is still written once).
- * A third instance runs one given instruction word without fetching it
+ * Another instance runs one given instruction word without fetching it
  * (cpu_exec_word): a monitor emulates with it the original of a word it
  * patched, and the hybrid monitor interprets with it.
  */
