@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #define BENCH_INSTRUCTIONS 200000000ull
-#define BENCH_RUNS 3
+#define BENCH_RUNS 7 /* best of: the machine is shared, and other work only slows a run */
 #define BENCH_DATA 0x1000u
 
 /* Run the loop at PG32_LOAD_ADDR for BENCH_INSTRUCTIONS; best MIPS. */
