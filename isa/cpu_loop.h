@@ -168,9 +168,11 @@
 #define SYNC_STATE()                                                  \
 	do {                                                              \
 		memcpy(c->r, regs, sizeof regs);                              \
-		d->cmp_flags = compare_flags(fa, fb);                         \
-		d->cmp_a = fa;                                                \
-		d->cmp_b = fb;                                                \
+		if (fa != d->cmp_a || fb != d->cmp_b) {                       \
+			d->cmp_flags = compare_flags(fa, fb);                     \
+			d->cmp_a = fa;                                            \
+			d->cmp_b = fb;                                            \
+		}                                                             \
 		if (!status_written)                                          \
 			st = (st & ~PSW_FLAGS) | d->cmp_flags;                    \
 	} while (0)
