@@ -76,16 +76,8 @@ _start:
 ; for the end by polling.  Returns the final status in r10 and leaves the
 ; disk idle.  Changes r1, r10.
 transfer:
-	out r8, PORT_DISK_SECTOR
-	out r9, PORT_DISK_ADDR
 	movi r1, 1
-	out r1, PORT_DISK_COUNT
-	out r7, PORT_DISK_CMD
-1:	in r10, PORT_DISK_STATUS        ; busy until the transfer is done
-	cmpi r10, DISK_STATUS_BUSY
-	beq 1b
-	movi r1, DISK_STATUS_IDLE       ; acknowledge
-	out r1, PORT_DISK_STATUS
+	disk_run r7, r8, r9, r1, r10
 	ret
 
 ; show: print "read sector N: status S: TEXT" for sector r1 read into

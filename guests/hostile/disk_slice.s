@@ -63,15 +63,7 @@ _start:
 ; until it ends.  Status in r5; r12 + 1 if it is DISK_STATUS_ERROR.
 ; Changes r1, r5.
 transfer:
-	out r8, PORT_DISK_SECTOR
-	out r9, PORT_DISK_ADDR
-	out r2, PORT_DISK_COUNT
-	out r7, PORT_DISK_CMD
-1:	in r5, PORT_DISK_STATUS
-	cmpi r5, DISK_STATUS_BUSY
-	beq 1b
-	movi r1, DISK_STATUS_IDLE
-	out r1, PORT_DISK_STATUS
+	disk_run r7, r8, r9, r2, r5
 	cmpi r5, DISK_STATUS_ERROR
 	bne 2f
 	addi r12, r12, 1

@@ -74,16 +74,8 @@ _start:
 ; until it ends.  Returns the final status in r5, leaves the disk idle.
 ; Changes r1, r5.
 transfer:
-	out r8, PORT_DISK_SECTOR
-	out r9, PORT_DISK_ADDR
 	movi r1, 1
-	out r1, PORT_DISK_COUNT
-	out r7, PORT_DISK_CMD
-1:	in r5, PORT_DISK_STATUS
-	cmpi r5, DISK_STATUS_BUSY
-	beq 1b
-	movi r1, DISK_STATUS_IDLE
-	out r1, PORT_DISK_STATUS
+	disk_run r7, r8, r9, r1, r5
 	ret
 
 ; handler: count a tick and return.  Changes only r10 and r6, which the
