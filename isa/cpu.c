@@ -482,16 +482,13 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 	return bits;
 }
 
-/* The four instances of the one loop (see cpu_loop.h). */
+/* The four instances of the one loop (see cpu_loop.h, which undefines its
+ * four parameters at its end). */
 #define LOOP_NAME run_plain
 #define LOOP_WATCH 0
 #define LOOP_ONE 0
 #define LOOP_FAST 0
 #include "cpu_loop.h"
-#undef LOOP_NAME
-#undef LOOP_WATCH
-#undef LOOP_ONE
-#undef LOOP_FAST
 
 #if PG32_THREADED
 #define LOOP_NAME run_fast
@@ -499,10 +496,6 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 #define LOOP_ONE 0
 #define LOOP_FAST 1
 #include "cpu_loop.h"
-#undef LOOP_NAME
-#undef LOOP_WATCH
-#undef LOOP_ONE
-#undef LOOP_FAST
 #endif
 
 #define LOOP_NAME run_watched
@@ -510,20 +503,12 @@ static inline unsigned watch_bits(const struct cpu *c, uint32_t p, uint32_t n)
 #define LOOP_ONE 0
 #define LOOP_FAST 0
 #include "cpu_loop.h"
-#undef LOOP_NAME
-#undef LOOP_WATCH
-#undef LOOP_ONE
-#undef LOOP_FAST
 
 #define LOOP_NAME run_one
 #define LOOP_WATCH 1
 #define LOOP_ONE 1
 #define LOOP_FAST 0
 #include "cpu_loop.h"
-#undef LOOP_NAME
-#undef LOOP_WATCH
-#undef LOOP_ONE
-#undef LOOP_FAST
 
 struct cpu_exit cpu_run(struct cpu *c, uint64_t budget)
 {

@@ -542,3 +542,7 @@ static struct cpu_exit LOOP_NAME(struct cpu *c, uint64_t budget, uint32_t word, 
 #undef RETIRE_RECHECK
 #undef TRAP_AFTER
 #undef CLOCK_AFTER
+#undef LOOP_NAME
+#undef LOOP_WATCH
+#undef LOOP_ONE
+#undef LOOP_FAST

@@ -32,6 +32,34 @@ uint32_t bench_enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, in
 	return w;
 }
 
+size_t bench_alu_loop(uint32_t words[BENCH_ALU_WORDS], enum isa_opcode back)
+{
+	words[0] = bench_enc(ISA_OP_ADDI, 1, 1, 0, 1);
+	words[1] = bench_enc(ISA_OP_XOR, 2, 2, 1, 0);
+	words[2] = bench_enc(ISA_OP_CMP, 1, 3, 0, 0);
+	words[3] = bench_enc(back, 0, 0, 0, -BENCH_ALU_WORDS);
+	return BENCH_ALU_WORDS;
+}
+
+size_t bench_mem_loop(uint32_t words[BENCH_MEM_WORDS], enum isa_opcode back)
+{
+	words[0] = bench_enc(ISA_OP_LW, 2, 4, 0, 0);
+	words[1] = bench_enc(ISA_OP_ADD, 2, 2, 1, 0);
+	words[2] = bench_enc(ISA_OP_SW, 2, 4, 0, 0);
+	words[3] = bench_enc(ISA_OP_ADDI, 1, 1, 0, 1);
+	words[4] = bench_enc(ISA_OP_CMP, 1, 3, 0, 0);
+	words[5] = bench_enc(back, 0, 0, 0, -BENCH_MEM_WORDS);
+	return BENCH_MEM_WORDS;
+}
+
+size_t bench_trap_loop(uint32_t words[BENCH_TRAP_WORDS])
+{
+	for (int i = 0; i < BENCH_TRAP_UNROLL; i++)
+		words[i] = bench_enc(ISA_OP_RDPSW, 1, 0, 0, 0);
+	words[BENCH_TRAP_UNROLL] = bench_enc(ISA_OP_B, 0, 0, 0, -BENCH_TRAP_WORDS);
+	return BENCH_TRAP_WORDS;
+}
+
 int main(int argc, char **argv)
 {
 	const char *build = argc > 1 ? argv[1] : "build";

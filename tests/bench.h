@@ -6,6 +6,7 @@
 #ifndef TZ_BENCH_H
 #define TZ_BENCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pg32.h"
@@ -19,6 +20,20 @@ double bench_cpu_now(void);
 /* One instruction word; the operands are constants known to fit (aborts
  * otherwise: a benchmark's program is fixed). */
 uint32_t bench_enc(enum isa_opcode op, unsigned rd, unsigned rs, unsigned rt, int32_t imm);
+
+/* The loops the speed figures run, each ended by the branch op back to its
+ * first word; they return their length in words.  The ALU loop:
+ * r1 += 1; r2 ^= r1; compare r1, r3.  The load/store loop: r2 = [r4];
+ * r2 += r1; [r4] = r2; r1 += 1; compare r1, r3. */
+#define BENCH_ALU_WORDS 4
+#define BENCH_MEM_WORDS 6
+size_t bench_alu_loop(uint32_t words[BENCH_ALU_WORDS], enum isa_opcode back);
+size_t bench_mem_loop(uint32_t words[BENCH_MEM_WORDS], enum isa_opcode back);
+/* The trap loop: BENCH_TRAP_UNROLL rdpsw r1 (each trapped and emulated
+ * under the monitor, the guest in virtual system mode), then b back. */
+#define BENCH_TRAP_UNROLL 64
+#define BENCH_TRAP_WORDS (BENCH_TRAP_UNROLL + 1)
+size_t bench_trap_loop(uint32_t words[BENCH_TRAP_WORDS]);
 
 void bench_isa(const char *build_dir); /* bare_alu_mips, bare_mem_mips */
 void bench_asm(void);                  /* asm_lines_per_s */

@@ -14,11 +14,11 @@
  * trap_roundtrip_ir is the monitor's trap round trip in the same units:
  * host instructions from cpu_run reporting a privileged instruction, through
  * the dispatcher and its interpreter routine, back into cpu_run.  The guest
- * is bench_vmm's rdpsw loop (TRAP_UNROLL rdpsw in virtual system mode, each
- * trapped and emulated, and a branch back) run by tzvmm for
+ * is the loop of bench_trap_loop (BENCH_TRAP_UNROLL rdpsw in virtual system
+ * mode, each trapped and emulated, and a branch back) run by tzvmm for
  * TRAP_SHORT_RUN and TRAP_LONG_RUN guest instructions; the difference of
  * the counts over the difference of the traps taken is one round trip (the
- * branch, one direct instruction per TRAP_UNROLL traps, included).
+ * branch, one direct instruction per BENCH_TRAP_UNROLL traps, included).
  */
 #include "bench.h"
 #include "pg32.h"
@@ -34,17 +34,17 @@
 #define LINE_LEN 512
 #define COLLECTED "Collected :"
 #define VALGRIND "valgrind --tool=callgrind --callgrind-out-file=/dev/null"
-#define TRAP_UNROLL 64
 #define TRAP_SHORT_RUN 100000ull
 #define TRAP_LONG_RUN 600000ull
 #define MEM_LOOP_BOUND_HI 0x7FFF /* r3 = 0x7FFF0000: the loop never ends */
 #define MEM_LOOP_DATA 0x1000     /* the data word, above the code */
+#define MEM_LOOP_SETUP 2         /* words before the loop: set r3 and r4 */
 
 /* Write the n words as an image at path, loaded and entered at
- * PG32_LOAD_ADDR (n is at most TRAP_UNROLL + 1). */
+ * PG32_LOAD_ADDR (n is at most BENCH_TRAP_WORDS). */
 static int write_image(const char *path, const uint32_t *words, size_t n)
 {
-	uint8_t bytes[(TRAP_UNROLL + 1) * ISA_WORD_BYTES];
+	uint8_t bytes[BENCH_TRAP_WORDS * ISA_WORD_BYTES];
 	for (size_t i = 0; i < n; i++)
 		pg32_store32(bytes + i * ISA_WORD_BYTES, words[i]);
 	uint32_t size = (uint32_t)(n * ISA_WORD_BYTES);
@@ -59,50 +59,36 @@ static int write_image(const char *path, const uint32_t *words, size_t n)
 /* The ALU loop of bench_isa, made endless (b instead of blt). */
 static int write_loop_image(const char *path)
 {
-	const uint32_t words[] = {
-		bench_enc(ISA_OP_ADDI, 1, 1, 0, 1),
-		bench_enc(ISA_OP_XOR, 2, 2, 1, 0),
-		bench_enc(ISA_OP_CMP, 1, 3, 0, 0),
-		bench_enc(ISA_OP_B, 0, 0, 0, -4),
-	};
-	return write_image(path, words, sizeof words / sizeof words[0]);
+	uint32_t words[BENCH_ALU_WORDS];
+	return write_image(path, words, bench_alu_loop(words, ISA_OP_B));
 }
 
 /* The load/store loop of bench_isa, its bound r3 far out of reach and r4
  * pointing at a data word, set once before the loop. */
 static int write_mem_loop_image(const char *path)
 {
-	const uint32_t words[] = {
+	uint32_t words[MEM_LOOP_SETUP + BENCH_MEM_WORDS] = {
 		bench_enc(ISA_OP_LUI, 3, 0, 0, MEM_LOOP_BOUND_HI),
 		bench_enc(ISA_OP_MOVI, 4, 0, 0, MEM_LOOP_DATA),
-		bench_enc(ISA_OP_LW, 2, 4, 0, 0),
-		bench_enc(ISA_OP_ADD, 2, 2, 1, 0),
-		bench_enc(ISA_OP_SW, 2, 4, 0, 0),
-		bench_enc(ISA_OP_ADDI, 1, 1, 0, 1),
-		bench_enc(ISA_OP_CMP, 1, 3, 0, 0),
-		bench_enc(ISA_OP_BLT, 0, 0, 0, -6),
 	};
-	return write_image(path, words, sizeof words / sizeof words[0]);
+	return write_image(path, words,
+	                   MEM_LOOP_SETUP + bench_mem_loop(words + MEM_LOOP_SETUP, ISA_OP_BLT));
 }
 
-/* The rdpsw loop of bench_vmm: TRAP_UNROLL privileged instructions, each
- * trapped and emulated (the guest starts in virtual system mode), and a
- * branch back. */
+/* The trap loop of bench_trap_loop (the guest starts in virtual system
+ * mode, so each rdpsw is trapped and emulated). */
 static int write_trap_image(const char *path)
 {
-	uint32_t words[TRAP_UNROLL + 1];
-	for (int i = 0; i < TRAP_UNROLL; i++)
-		words[i] = bench_enc(ISA_OP_RDPSW, 1, 0, 0, 0);
-	words[TRAP_UNROLL] = bench_enc(ISA_OP_B, 0, 0, 0, -(TRAP_UNROLL + 1));
-	return write_image(path, words, TRAP_UNROLL + 1);
+	uint32_t words[BENCH_TRAP_WORDS];
+	return write_image(path, words, bench_trap_loop(words));
 }
 
 /* Traps the rdpsw loop takes in its first n instructions: every word but
- * the branch, the last of each TRAP_UNROLL + 1. */
+ * the branch, the last of each BENCH_TRAP_WORDS. */
 static uint64_t traps_in(uint64_t n)
 {
-	uint64_t loop = TRAP_UNROLL + 1, rest = n % loop;
-	return n / loop * TRAP_UNROLL + (rest < TRAP_UNROLL ? rest : TRAP_UNROLL);
+	uint64_t loop = BENCH_TRAP_WORDS, rest = n % loop;
+	return n / loop * BENCH_TRAP_UNROLL + (rest < BENCH_TRAP_UNROLL ? rest : BENCH_TRAP_UNROLL);
 }
 
 /* Host instructions callgrind counts for "TOOL IMAGE --max-instructions N";

@@ -46,22 +46,7 @@ static double run_loop(const uint32_t *words, size_t n)
 void bench_isa(const char *build_dir)
 {
 	(void)build_dir;
-	/* loop: r1 += 1; r2 ^= r1; compare r1, r3; blt loop */
-	const uint32_t alu[] = {
-		bench_enc(ISA_OP_ADDI, 1, 1, 0, 1),
-		bench_enc(ISA_OP_XOR, 2, 2, 1, 0),
-		bench_enc(ISA_OP_CMP, 1, 3, 0, 0),
-		bench_enc(ISA_OP_BLT, 0, 0, 0, -4),
-	};
-	/* loop: r2 = [r4]; r2 += r1; [r4] = r2; r1 += 1; compare; blt loop */
-	const uint32_t mem[] = {
-		bench_enc(ISA_OP_LW, 2, 4, 0, 0),
-		bench_enc(ISA_OP_ADD, 2, 2, 1, 0),
-		bench_enc(ISA_OP_SW, 2, 4, 0, 0),
-		bench_enc(ISA_OP_ADDI, 1, 1, 0, 1),
-		bench_enc(ISA_OP_CMP, 1, 3, 0, 0),
-		bench_enc(ISA_OP_BLT, 0, 0, 0, -6),
-	};
-	printf("bare_alu_mips: %.0f MIPS\n", run_loop(alu, sizeof alu / sizeof alu[0]));
-	printf("bare_mem_mips: %.0f MIPS\n", run_loop(mem, sizeof mem / sizeof mem[0]));
+	uint32_t alu[BENCH_ALU_WORDS], mem[BENCH_MEM_WORDS];
+	printf("bare_alu_mips: %.0f MIPS\n", run_loop(alu, bench_alu_loop(alu, ISA_OP_BLT)));
+	printf("bare_mem_mips: %.0f MIPS\n", run_loop(mem, bench_mem_loop(mem, ISA_OP_BLT)));
 }

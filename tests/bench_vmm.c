@@ -29,7 +29,6 @@
 #define MANY_GUESTS 64u
 #define SOME_GUESTS 8u
 #define GUEST_MEM (1u << 20)
-#define TRAP_UNROLL 64
 #define KIB 1024.0
 
 /* An image of words at PG32_LOAD_ADDR, entry there; *img points into seg. */
@@ -42,18 +41,6 @@ static void image_of(struct image *img, struct img_segment *seg, const uint32_t 
 	                             .size = (uint32_t)(n * ISA_WORD_BYTES), .data = bytes };
 	*img = (struct image){ .variant = ISA_VARIANT_WELL, .entry = PG32_LOAD_ADDR, .nsegs = 1,
 	                       .segs = seg };
-}
-
-/* The ALU loop of bench_isa: r1 += 1; r2 ^= r1; compare r1, r3; blt. */
-static const uint32_t *alu_loop(size_t *n)
-{
-	static uint32_t words[4];
-	words[0] = bench_enc(ISA_OP_ADDI, 1, 1, 0, 1);
-	words[1] = bench_enc(ISA_OP_XOR, 2, 2, 1, 0);
-	words[2] = bench_enc(ISA_OP_CMP, 1, 3, 0, 0);
-	words[3] = bench_enc(ISA_OP_BLT, 0, 0, 0, -4);
-	*n = 4;
-	return words;
 }
 
 /* Seconds for the bare machine to run img for count instructions. */
@@ -110,9 +97,9 @@ static double min2(double a, double b)
 void bench_vmm(const char *build_dir)
 {
 	(void)build_dir;
-	size_t n;
-	const uint32_t *alu = alu_loop(&n);
-	uint8_t alu_bytes[sizeof(uint32_t) * 4];
+	uint32_t alu[BENCH_ALU_WORDS];
+	size_t n = bench_alu_loop(alu, ISA_OP_BLT);
+	uint8_t alu_bytes[sizeof alu];
 	struct image img;
 	struct img_segment seg;
 	image_of(&img, &seg, alu, n, alu_bytes);
@@ -126,21 +113,19 @@ void bench_vmm(const char *build_dir)
 	printf("vmm_compute_ratio: %.3f ratio\n", bare / mon);
 	double ns_direct = bare / (double)COMPUTE_INSTRUCTIONS * 1e9;
 
-	/* Trap round trip: a loop of TRAP_UNROLL rdpsw (each trapped and
+	/* Trap round trip: a loop of BENCH_TRAP_UNROLL rdpsw (each trapped and
 	 * emulated) and a branch back. */
-	uint32_t trap_words[TRAP_UNROLL + 1];
-	for (int i = 0; i < TRAP_UNROLL; i++)
-		trap_words[i] = bench_enc(ISA_OP_RDPSW, 1, 0, 0, 0);
-	trap_words[TRAP_UNROLL] = bench_enc(ISA_OP_B, 0, 0, 0, -(TRAP_UNROLL + 1));
+	uint32_t trap_words[BENCH_TRAP_WORDS];
+	bench_trap_loop(trap_words);
 	uint8_t trap_bytes[sizeof trap_words];
 	struct image timg;
 	struct img_segment tseg;
-	image_of(&timg, &tseg, trap_words, TRAP_UNROLL + 1, trap_bytes);
+	image_of(&timg, &tseg, trap_words, BENCH_TRAP_WORDS, trap_bytes);
 	double trap = 1e9;
 	for (int run = 0; run < BENCH_RUNS; run++)
 		trap = min2(trap, time_vmm(&timg, 1, TRAP_INSTRUCTIONS, NULL));
 	/* Take away the branches, which ran directly. */
-	double branches = (double)TRAP_INSTRUCTIONS / (TRAP_UNROLL + 1);
+	double branches = (double)TRAP_INSTRUCTIONS / BENCH_TRAP_WORDS;
 	double emulated = (double)TRAP_INSTRUCTIONS - branches;
 	double ns_trap = (trap * 1e9 - branches * ns_direct) / emulated;
 	printf("trap_roundtrip_ns: %.1f ns\n", ns_trap);
